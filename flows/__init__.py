@@ -1,0 +1,1 @@
+"""Prefect flows, audio assembly, the sentence cache and the ``bookvoice`` CLI."""
