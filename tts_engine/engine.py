@@ -8,6 +8,16 @@ import numpy as np
 
 
 @dataclass(frozen=True)
+class TextSegment:
+    """A run of one language inside a sentence, as the BERT feature path needs it."""
+
+    lang: str                         # "zh" gets BERT features; anything else gets zeros
+    norm_text: str                    # normalised text of the run (one BERT token per character for zh)
+    n_phones: int                     # phones this run produced
+    word2ph: tuple[int, ...] = ()     # zh only: phones per character of norm_text (sums to n_phones)
+
+
+@dataclass(frozen=True)
 class SentenceJob:
     """One sentence to synthesise, with everything that determines its audio."""
 
@@ -17,8 +27,7 @@ class SentenceJob:
     seed: int                         # sampling seed derived from the key (or forced by rerender)
     phones: tuple[str, ...] = ()      # GPT-SoVITS phone symbols (empty for engines that phonemise themselves)
     phone_ids: tuple[int, ...] = ()   # ids in the voice's symbol table
-    word2ph: tuple[int, ...] = ()     # phones per character of the zh norm text (BERT alignment)
-    norm_text: str = ""               # the zh text BERT reads ("" when no zh segment)
+    segments: tuple[TextSegment, ...] = ()  # language runs in order (BERT alignment); phones split accordingly
     context_before: tuple[str, ...] = ()  # up to two preceding sentences of the chapter
     context_after: tuple[str, ...] = ()   # up to two following sentences of the chapter
 
