@@ -16,10 +16,11 @@ EXIT_BAD_INPUT = 2
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Exception classes that mean 'bad input' and print as one line."""
+    from flows.errors import OutputError
     from text_prep.errors import InputFileError
     from tts_engine.errors import EngineError
 
-    return (InputFileError, EngineError)
+    return (InputFileError, EngineError, OutputError)
 
 
 @app.command()
@@ -53,6 +54,101 @@ def pinyin() -> None:
 
     for line in sys.stdin:
         typer.echo(citation_pinyin_line(line.rstrip("\n")))
+
+
+def _project_arg() -> Path:
+    return typer.Argument(..., help="project folder (with project.toml)", file_okay=False)
+
+
+@app.command()
+def new(
+    name: str = typer.Argument(..., help="project name (folder created under --dir)"),
+    book: Path = typer.Option(..., "--book", help="EPUB or TXT file (copied into the project)"),
+    voice: list[Path] = typer.Option([], "--voice", help="voice file(s); none = the draft eSpeak voice"),
+    engine: Optional[str] = typer.Option(None, "--engine", help="engine name (default: draft, or gpt-sovits with --voice)"),
+    parent: Path = typer.Option(Path("projects"), "--dir", help="folder that holds projects"),
+) -> None:
+    """Create a project folder for BOOK."""
+    from flows.scaffold import create_project
+
+    project = create_project(parent, name, book, voice, engine or ("gpt-sovits" if voice else "draft"))
+    typer.echo(f"created {project.root} (edit {project.config_path.name}, then `bookvoice render {project.root}`)")
+
+
+def _run_render(project: Path, force: list[str] | None, quiet: bool) -> dict:
+    """Run the render flow on the configured Prefect backend, with Rich progress unless quiet."""
+    from flows import progress
+    from flows.backend import prefect_backend
+    from flows.render import render_book
+
+    with prefect_backend(project):
+        if quiet:
+            return render_book(str(project), force)
+        with progress.RichProgress() as bars, progress.reporting(bars):
+            return render_book(str(project), force)
+
+
+def _echo_totals(totals: dict, project: Path) -> None:
+    typer.echo(f"{totals['sentences']} sentences: {totals['synthesized']} synthesised, {totals['cached']} cached, "
+               f"{totals['seconds']:.1f} s; files in {project / 'out'}")
+
+
+@app.command()
+def render(
+    project: Path = _project_arg(),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bars"),
+) -> None:
+    """Render every chapter to MP3, reusing cached sentences (resumes after a crash)."""
+    _echo_totals(_run_render(project, None, quiet), project)
+
+
+@app.command()
+def status(project: Path = _project_arg()) -> None:
+    """Show per chapter whether it is done, fully cached (needs assembly) or stale."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from flows.status import project_status
+
+    table = Table("chapter", "title", "lines", "cached", "state")
+    for row in project_status(project):
+        table.add_row(str(row.index), row.title, str(row.lines), str(row.cached), row.state)
+    Console().print(table)
+
+
+@app.command()
+def rerender(
+    project: Path = _project_arg(),
+    chapter: int = typer.Option(..., "--chapter", help="chapter index (as `status` shows it)"),
+    sentence: Optional[str] = typer.Option(None, "--sentence", help="sentence id chapter.paragraph.sentence"),
+    match: Optional[str] = typer.Option(None, "--match", help="every sentence containing this text"),
+    seed: Optional[int] = typer.Option(None, "--seed", help="take seed (default: the next take)"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bars"),
+) -> None:
+    """Re-synthesise a passage with a new take, then re-assemble its chapter."""
+    from flows.rerender import choose_passage
+
+    if sentence is not None and match is not None:
+        raise typer.BadParameter("give --sentence or --match, not both")
+    try:
+        labels = choose_passage(project, chapter, sentence, match, seed)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    typer.echo(f"re-rendering {len(labels)} line(s) of chapter {chapter}")
+    _echo_totals(_run_render(project, labels, quiet), project)
+
+
+@app.command()
+def schedule(
+    project: Path = _project_arg(),
+    cron: str = typer.Option("0 2 * * *", "--cron", help="cron schedule of the nightly render"),
+) -> None:
+    """Serve a Prefect deployment that renders PROJECT on CRON when its inputs changed (Ctrl-C stops)."""
+    from flows.backend import prefect_backend
+    from flows.schedule import serve_nightly
+
+    with prefect_backend(project):
+        serve_nightly(project, cron)
 
 
 def main() -> None:

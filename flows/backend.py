@@ -1,0 +1,48 @@
+"""Where flows report: a configured Prefect server, or an embedded local backend kept in the project folder."""
+from __future__ import annotations
+
+import contextlib
+import logging
+from pathlib import Path
+from typing import Iterator
+
+from flows.project import STATE_DIR
+
+log = logging.getLogger(__name__)
+
+PREFECT_HOME_DIR = "prefect"      # under the project's state folder when running embedded
+
+
+@contextlib.contextmanager
+def prefect_backend(project_root: Path) -> Iterator[str]:
+    """Run the block against ``PREFECT_API_URL`` when one is configured, else an embedded ephemeral server.
+
+    Embedded mode keeps Prefect's home (SQLite history) in ``<project>/.bookvoice/prefect`` and turns off
+    telemetry and chatty logs; nothing is changed outside the block.
+    """
+    from prefect.settings import (PREFECT_API_URL, PREFECT_HOME, PREFECT_LOGGING_LEVEL,
+                                  PREFECT_SERVER_ALLOW_EPHEMERAL_MODE, PREFECT_SERVER_ANALYTICS_ENABLED,
+                                  temporary_settings)
+
+    if PREFECT_API_URL.value():
+        with temporary_settings(updates={PREFECT_LOGGING_LEVEL: "WARNING"}):
+            yield f"server {PREFECT_API_URL.value()}"
+        return
+    home = Path(project_root).resolve() / STATE_DIR / PREFECT_HOME_DIR
+    home.mkdir(parents=True, exist_ok=True)
+    updates = {PREFECT_HOME: home, PREFECT_SERVER_ALLOW_EPHEMERAL_MODE: True,
+               PREFECT_SERVER_ANALYTICS_ENABLED: False, PREFECT_LOGGING_LEVEL: "WARNING"}
+    with temporary_settings(updates=updates):
+        yield f"embedded ({home})"
+
+
+def ensure_task_limit(tag: str, slots: int) -> None:
+    """Create the tag's task concurrency limit when the backend has none (an existing limit is kept)."""
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_concurrency_limit_by_tag(tag)
+        except ObjectNotFound:
+            client.create_concurrency_limit(tag=tag, concurrency_limit=slots)

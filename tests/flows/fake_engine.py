@@ -1,0 +1,55 @@
+"""A fast deterministic engine for flow tests: a tone per sentence, and a log of every key it synthesised."""
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from pathlib import Path
+from typing import Any, Iterator, Mapping, Sequence
+
+import numpy as np
+
+from tts_engine.engine import SentenceAudio, SentenceJob
+from tts_engine.errors import VoiceFileError
+
+FAKE_RATE = 16000
+SECONDS_PER_CHAR = 0.02
+
+
+class FakeEngine:
+    """Tone whose pitch comes from the key and length from the text; appends each key to ``log``."""
+
+    name = "fake"
+    sample_rate = FAKE_RATE
+
+    def __init__(self, log: Path | None, delay_s: float) -> None:
+        self.log, self.delay_s = log, delay_s
+
+    @classmethod
+    def from_project(cls, files: Sequence[Path], settings: Mapping[str, Any]) -> "FakeEngine":
+        for path in files:
+            if path.read_bytes()[:4] != b"FAKE":
+                raise VoiceFileError(path, "not a fake voice file")
+        return cls(Path(settings["log"]) if "log" in settings else None, float(settings.get("delay_s", 0.0)))
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256(b"fake-engine-1").hexdigest()
+
+    def synthesize(self, jobs: Sequence[SentenceJob]) -> Iterator[SentenceAudio]:
+        for job in jobs:
+            time.sleep(self.delay_s)
+            n = int(FAKE_RATE * (0.2 + SECONDS_PER_CHAR * len(job.text)))
+            freq = 150 + int(job.key[:4], 16) % 300 + job.seed % 50
+            t = np.arange(n) / FAKE_RATE
+            audio = (0.3 * np.sin(2 * np.pi * freq * t) * np.hanning(n)).astype(np.float32)
+            if self.log is not None:
+                with self.log.open("a", encoding="utf-8") as fh:
+                    fh.write(job.key + "\n")
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            yield SentenceAudio(job.key, audio, FAKE_RATE, ["no_eos"] if "!" in job.text else [])
+
+
+def synthesized_keys(log: Path) -> list[str]:
+    """Every key the fake engine synthesised, in order (across processes)."""
+    return log.read_text(encoding="utf-8").split() if log.is_file() else []

@@ -1,0 +1,140 @@
+"""Voice: the function-level API of a GPT-SoVITS v1/v2 voice (phone ids in, 32 kHz waveform out).
+
+Layered like piper: `synthesize` = `semantic_tokens` (GPT) then `vocode` (SoVITS); each layer is
+public so batching or caching code can call the halves separately.
+
+Example::
+
+    import torch
+    from tts_engine.gpt import SamplingOptions
+    from tts_engine.voice import Voice
+
+    voice = Voice.load("alice-e15.ckpt", "alice_e8_s200.pth",
+                       hubert_dir="models/chinese-hubert-base",
+                       bert_dir="models/chinese-roberta-wwm-ext-large")        # device="cuda", dtype=torch.float16
+    prompt = voice.prompt_from("alice_ref.wav", ref_phone_ids, ref_segments)  # once per reference clip
+    audio = voice.synthesize(phone_ids, segments, prompt, SamplingOptions(top_k=15), seed=1234)
+    # audio: np.ndarray (samples,) float32 in [-1, 1] at voice.sample_rate (32000)
+
+Phone ids and `TextSegment`s come from text_prep, in the symbol table of `voice.version`
+("v1" or "v2", decided by the SoVITS file). The reference transcript's phones/segments may be
+empty: that is the reference-free mode (the clip then only sets the timbre).
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from tts_engine.engine import TextSegment
+from tts_engine.features import BertFeatures, HubertFeatures
+from tts_engine.gpt import Generated, SamplingOptions, Text2Semantic, generate
+from tts_engine.gpt.decode import MAX_STEPS
+from tts_engine.loader import load_gpt_file, load_sovits_file
+from tts_engine.reference import VoicePrompt, build_prompt
+from tts_engine.sovits.synthesizer import DEFAULT_NOISE_SCALE, Synthesizer
+from tts_engine.spectrogram import SAMPLE_RATE
+
+log = logging.getLogger(__name__)
+
+
+class Voice:
+    """A loaded voice: GPT + SoVITS weights plus the shared HuBERT and BERT base models."""
+
+    sample_rate: int = SAMPLE_RATE
+
+    def __init__(self, gpt: Text2Semantic, synthesizer: Synthesizer, hubert: HubertFeatures,
+                 bert: BertFeatures, version: str, device: torch.device | str = "cpu",
+                 dtype: torch.dtype = torch.float32) -> None:
+        self.gpt = gpt
+        self.synthesizer = synthesizer
+        self.hubert = hubert
+        self.bert = bert
+        self.version = version          # symbol table of the phone ids: "v1" or "v2"
+        self.device = torch.device(device)
+        self.dtype = dtype
+
+    @classmethod
+    def load(cls, gpt_path: str | Path, sovits_path: str | Path, hubert_dir: str | Path,
+             bert_dir: str | Path, device: torch.device | str = "cpu",
+             dtype: torch.dtype = torch.float32) -> "Voice":
+        """Load a voice's `.ckpt` and `.pth` files and the two base-model folders.
+
+        Raises VoiceFileError (or UnsupportedVoiceError for v2Pro/v3/v4) naming the bad file.
+        `dtype` float16/bfloat16 runs every model in half precision (float32 is the reference).
+        """
+        gpt = Text2Semantic.from_checkpoint(load_gpt_file(gpt_path), device=device, dtype=dtype)
+        sovits_ckpt = load_sovits_file(sovits_path)
+        synthesizer = Synthesizer.from_checkpoint(sovits_ckpt).to(device=device, dtype=dtype)
+        hubert = HubertFeatures.load(hubert_dir, device, dtype)
+        bert = BertFeatures.load(bert_dir, device, dtype)
+        log.info("loaded %s voice %s + %s on %s (%s)", sovits_ckpt.version, gpt_path, sovits_path, device, dtype)
+        return cls(gpt, synthesizer, hubert, bert, sovits_ckpt.version, device, dtype)
+
+    def prompt_from(self, ref_wav: str | Path, ref_phone_ids: Sequence[int] = (),
+                    ref_segments: Sequence[TextSegment] = ()) -> VoicePrompt:
+        """Prepare a 3-10 s reference clip and its transcript; ReferenceAudioError for bad clips."""
+        self._check_phone_ids(ref_phone_ids, allow_empty=True)
+        return build_prompt(ref_wav, ref_phone_ids, ref_segments, self.hubert, self.bert,
+                            self.synthesizer, self.device, self.dtype)
+
+    def text_features(self, segments: Sequence[TextSegment]) -> Tensor:
+        """BERT features (bert_dim, n_phones) of a sentence's segments (zeros for non-Chinese runs)."""
+        return self.bert(segments).to(device=self.device, dtype=self.dtype)
+
+    def semantic_tokens(self, phone_ids: Sequence[int], segments: Sequence[TextSegment],
+                        prompt: VoicePrompt, options: SamplingOptions = SamplingOptions(),
+                        seed: int = 0, max_steps: int = MAX_STEPS) -> Generated:
+        """GPT stage: the sentence's semantic tokens (25 per second of speech) and whether EOS was reached."""
+        self._check_phone_ids(phone_ids)
+        features = self.text_features(segments)
+        if features.shape[1] != len(phone_ids):
+            raise ValueError(f"segments cover {features.shape[1]} phones but {len(phone_ids)} phone ids were given")
+        target = torch.tensor(list(phone_ids), dtype=torch.long, device=self.device)
+        if prompt.phone_ids.numel():
+            phones = torch.cat([prompt.phone_ids.to(self.device), target])
+            bert = torch.cat([prompt.bert.to(device=self.device, dtype=self.dtype), features], dim=1)
+            semantic = prompt.semantic
+        else:   # reference-free mode: no transcript, so no semantic prompt either
+            phones, bert, semantic = target, features, prompt.semantic[:0]
+        return generate(self.gpt, [phones], [bert], semantic, options, [seed], max_steps)[0]
+
+    @torch.inference_mode()
+    def vocode(self, tokens: Tensor, phone_ids: Sequence[int], prompt: VoicePrompt, speed: float = 1.0,
+               seed: int = 0, noise_scale: float = DEFAULT_NOISE_SCALE) -> np.ndarray:
+        """SoVITS stage: tokens (T,) + the sentence's phones -> (about T * 1280 / speed,) float32 at 32 kHz."""
+        if tokens.numel() == 0:
+            return np.zeros(0, dtype=np.float32)
+        self._check_phone_ids(phone_ids)
+        codes = tokens.reshape(1, 1, -1).to(self.device)
+        phones = torch.tensor([list(phone_ids)], dtype=torch.long, device=self.device)
+        generator = torch.Generator(device=self.device).manual_seed(int(seed))
+        audio = self.synthesizer.decode(codes, phones, [prompt.refer_spec.to(self.device, self.dtype)],
+                                        speed=speed, noise_scale=noise_scale, generator=generator)
+        return audio[0, 0].float().cpu().numpy()
+
+    def synthesize(self, phone_ids: Sequence[int], segments: Sequence[TextSegment], prompt: VoicePrompt,
+                   options: SamplingOptions = SamplingOptions(), seed: int = 0, speed: float = 1.0,
+                   max_steps: int = MAX_STEPS) -> np.ndarray:
+        """One sentence: phone ids + language segments -> mono float32 waveform at 32 kHz.
+
+        The same (phones, segments, prompt, options, seed, speed) always gives the same audio on
+        the same device. No silence is appended; joining sentences is the caller's job.
+        """
+        generated = self.semantic_tokens(phone_ids, segments, prompt, options, seed, max_steps)
+        if not generated.hit_eos:
+            log.warning("no EOS within %d steps: the sentence audio is truncated", max_steps)
+        return self.vocode(generated.tokens, phone_ids, prompt, speed, seed)
+
+    def _check_phone_ids(self, phone_ids: Sequence[int], allow_empty: bool = False) -> None:
+        """ValueError unless every id exists in both the GPT and the SoVITS phone tables."""
+        if not phone_ids and not allow_empty:
+            raise ValueError("no phone ids to synthesise")
+        limit = min(self.gpt.cfg.phoneme_vocab_size, self.synthesizer.config.n_symbols)
+        bad = [p for p in phone_ids if not 0 <= p < limit]
+        if bad:
+            raise ValueError(f"phone ids {bad[:5]} outside this {self.version} voice's table of {limit}")
