@@ -39,7 +39,7 @@ def _width_table() -> dict[int, str]:
 
 
 def unify_width(text: str) -> str:
-    """Full-width letters, digits and ASCII punctuation to half-width; odd spaces to " ", "─" to "—"; invisibles removed."""
+    """Full-width ASCII forms to half-width; odd spaces to " ", "─" to "—"; invisible characters removed."""
     return text.translate(_width_table())
 
 

@@ -137,7 +137,7 @@ def _decade(match: re.Match[str]) -> str:
 
 
 def _clock(match: re.Match[str]) -> str:
-    """'02:30' -> 'two thirty'; '2:00' -> "two o'clock"; '10:00:05 a.m.' -> 'ten hours zero minutes and five seconds AM'."""
+    """'02:30' -> 'two thirty'; '2:00' -> "two o'clock"; '10:00:05' -> 'ten hours zero minutes and five seconds'."""
     hour, minute, second = int(match["h"]), int(match["m"]), match.groupdict().get("s")
     if hour > 24 or minute > 59 or (second and int(second) > 59):
         return match.group()
@@ -235,7 +235,8 @@ TEXT_RULES: tuple[Rule, ...] = (
     Rule("url", rf"(?<![\w@.])(?:https?://)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?:{TLDS})\b(?:/[^\s\"'<>()]*)?", _url),
     Rule("abbreviation", rf"(?<![\w.])(?:{alternation(words.ABBREVIATIONS)})(?!\w)", _abbreviation),
     Rule("acronym", r"(?<![\w.])(?![aApP]\.[mM]\.)(?:[A-Za-z]\.){2,}(?!\w)", _acronym),
-    Rule("weekday-range", rf"\b(?P<a>{alternation(words.WEEKDAYS)})\.?\s?[-–]\s?(?P<b>{alternation(words.WEEKDAYS)})\b\.?",
+    Rule("weekday-range",
+         rf"\b(?P<a>{alternation(words.WEEKDAYS)})\.?\s?[-–]\s?(?P<b>{alternation(words.WEEKDAYS)})\b\.?",
          lambda m: f"{words.WEEKDAYS[m['a']]} to {words.WEEKDAYS[m['b']]}"),
     Rule("saint", r"\bSt\.(?=\s+[A-Z])", lambda m: "Saint"),
     Rule("street", rf"\b(?P<name>[A-Z][a-z]+) (?P<t>St|{alternation(words.STREET_TYPES)})\b\.?",
@@ -259,14 +260,16 @@ NUMBER_RULES: tuple[Rule, ...] = (
                   r"(?P<b>[0-9]{3})[-.](?P<c>[0-9]{4})(?:-(?P<x>[0-9]{1,4}))?(?![0-9])", _phone),
     Rule("date-month-day", rf"\b(?P<mon>(?i:{words.MONTH_PATTERN}))\.?\s+(?P<d>[0-9]{{1,2}})(?:st|nd|rd|th)?"
                            r"(?![0-9:.]|,[0-9]{3})(?:(?P<comma>,)?\s+(?P<y>[0-9]{4})(?![0-9]))?", _named_date),
-    Rule("date-day-month", rf"\b(?P<d>[0-9]{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>(?i:{words.MONTH_PATTERN}))\b\.?"
+    Rule("date-day-month", rf"\b(?P<d>[0-9]{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?"
+                           rf"(?P<mon>(?i:{words.MONTH_PATTERN}))\b\.?"
                            r"(?:(?P<comma>,)?\s+(?P<y>[0-9]{4})(?![0-9]))?", _named_date),
     Rule("quarter", r"\b(?P<n>[1-4])(?P<kind>Q)(?P<y>[0-9]{2}|[0-9]{4})\b", _period_of_year),
     Rule("half", r"\b(?P<n>[12])(?P<kind>H)(?P<y>[0-9]{2}|[0-9]{4})\b", _period_of_year),
     Rule("era", r"(?<![\w.])(?P<y>[0-9]{1,4})\s?(?P<era>B\.?\s?C\.?(?:E\.?)?|A\.?\s?D\.?|C\.?E\.?)(?![A-Za-z])",
          _era),
     Rule("decade", r"(?<![\w])'?(?P<y>(?:1[0-9]|20)?[0-9]0)'?s\b", _decade),
-    Rule("clock", rf"(?<![\w:.])(?P<h>[0-9]{{1,2}}):(?P<m>[0-9]{{2}})(?::(?P<s>[0-9]{{2}}))?(?![0-9])(?:\s*{_AP})?{_TZ}",
+    Rule("clock", rf"(?<![\w:.])(?P<h>[0-9]{{1,2}}):(?P<m>[0-9]{{2}})(?::(?P<s>[0-9]{{2}}))?(?![0-9])"
+                  rf"(?:\s*{_AP})?{_TZ}",
          _clock),
     Rule("clock-dotted", rf"(?<![\w.])(?P<h>[0-9]{{1,2}})\.(?P<m>[0-9]{{2}})\s*{_AP}{_TZ}", _clock),
     Rule("clock-hour", rf"(?<![\w.:])(?P<h>[0-9]{{1,2}})\s*{_AP}{_TZ}", _bare_hour),
@@ -278,7 +281,8 @@ NUMBER_RULES: tuple[Rule, ...] = (
     Rule("math", rf"{START}{SIGNED}(?:\s*(?:{OPERATOR})\s*{SIGNED})+", _math),
     Rule("measure", rf"{START}(?P<a>{SIGNED})(?:\s?[-–]\s?(?P<b>{DEC}))?\s?(?P<u>{unit_pattern('en')})(?P<p>[²³])?"
                     r"(?![A-Za-z0-9])", _measure),
-    Rule("fraction", r"(?<![\w/.])(?:(?P<w>[0-9]+)\s+)?(?P<n>[0-9]+)/(?P<d>[0-9]+)(?:st|nd|rd|th|ths)?(?![\w/]|\.[0-9])",
+    Rule("fraction", r"(?<![\w/.])(?:(?P<w>[0-9]+)\s+)?(?P<n>[0-9]+)/(?P<d>[0-9]+)(?:st|nd|rd|th|ths)?"
+                     r"(?![\w/]|\.[0-9])",
          _fraction),
     Rule("ordinal", rf"{START}(?P<n>[0-9]+(?:,[0-9]{{3}})*)(?:st|nd|rd|th)\b", lambda m: num.ordinal(m["n"])),
     Rule("range", rf"{START}(?P<a>-?{DEC})\s?[-–]\s?(?P<b>{DEC}){END}",
