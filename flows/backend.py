@@ -36,13 +36,14 @@ def prefect_backend(project_root: Path) -> Iterator[str]:
         yield f"embedded ({home})"
 
 
-def ensure_task_limit(tag: str, slots: int) -> None:
-    """Create the tag's task concurrency limit when the backend has none (an existing limit is kept)."""
+def ensure_concurrency_limit(name: str, slots: int) -> None:
+    """Create the global concurrency limit ``name`` when the backend has none (an existing one is kept)."""
     from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
     from prefect.exceptions import ObjectNotFound
 
     with get_client(sync_client=True) as client:
         try:
-            client.read_concurrency_limit_by_tag(tag)
+            client.read_global_concurrency_limit_by_name(name)
         except ObjectNotFound:
-            client.create_concurrency_limit(tag=tag, concurrency_limit=slots)
+            client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=slots))

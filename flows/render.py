@@ -9,9 +9,10 @@ from typing import Iterator, Sequence
 
 from prefect import flow, task
 from prefect.cache_policies import NONE as NO_CACHE
+from prefect.concurrency.sync import concurrency
 
 from flows import progress
-from flows.backend import ensure_task_limit
+from flows.backend import ensure_concurrency_limit
 from flows.cache import SentenceCache
 from flows.chapter import input_hash, write_chapter
 from flows.engines import engine_fingerprint, load_engine
@@ -31,7 +32,7 @@ from tts_engine.errors import EngineError
 
 log = logging.getLogger(__name__)
 
-SYNTHESIS_TAG = "bookvoice-synthesis"   # task-run concurrency limit: one synthesis batch at a time per GPU
+SYNTHESIS_LIMIT = "bookvoice-synthesis"   # global concurrency limit: synthesis batches running at once (per GPU)
 SYNTHESIS_SLOTS = 1
 IO_RETRIES = 2
 IO_RETRY_DELAY_S = 2
@@ -65,14 +66,15 @@ def phonemize_chapter(chapter: Chapter, frontend: FrontEnd, engine_fp: str, take
     return plan_chapter(chapter, frontend, engine_fp, takes)
 
 
-@task(cache_policy=NO_CACHE, persist_result=False, tags=[SYNTHESIS_TAG])
+@task(cache_policy=NO_CACHE, persist_result=False)
 def synthesize_batch(jobs: Sequence[SentenceJob], engine: Engine, cache: SentenceCache) -> list[str]:
-    """Synthesise a batch and store each result in the cache as it arrives; returns the keys written."""
+    """Synthesise a batch (holding a synthesis slot) and cache each result as it arrives; returns the keys."""
     written = []
-    for result in engine.synthesize(jobs):
-        cache.put(result)
-        written.append(result.key)
-        progress.current().lines_done(1)
+    with concurrency(SYNTHESIS_LIMIT, occupy=1):
+        for result in engine.synthesize(jobs):
+            cache.put(result)
+            written.append(result.key)
+            progress.current().lines_done(1)
     return written
 
 
@@ -143,7 +145,7 @@ def render_book(project_dir: str, force: list[str] | None = None) -> dict:
     """Render a project: every selected chapter to tagged ACX MP3s, reusing every cached sentence."""
     started = time.monotonic()
     project = load_project(Path(project_dir))
-    ensure_task_limit(SYNTHESIS_TAG, SYNTHESIS_SLOTS)
+    ensure_concurrency_limit(SYNTHESIS_LIMIT, SYNTHESIS_SLOTS)
     for folder in (project.out_dir, project.state_dir):
         remove_partials(folder)
     engine = load_engine(project.voice)

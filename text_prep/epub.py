@@ -58,6 +58,7 @@ def read_epub(path: Path, *, alt_text: bool = False) -> DraftBook:
         starts = _document_starts(docs, offsets)
     else:
         starts = _front_documents(docs, offsets, starts[0].block) + starts
+    starts = _with_nav_start(starts, docs, offsets, package)
     blocks = [block for _, doc in docs for block in doc.blocks]
     classify = _Classifier(package, docs, offsets, landmarks)
     chapters: list[DraftChapter] = []
@@ -156,6 +157,19 @@ def _front_documents(docs: list[tuple[str, DocumentText]], offsets: dict[str, in
     return [_Start(offsets[name], _document_title(doc)) for name, doc in docs if doc.blocks and offsets[name] < first]
 
 
+def _with_nav_start(
+    starts: list[_Start], docs: list[tuple[str, DocumentText]], offsets: dict[str, int], package: EpubPackage
+) -> list[_Start]:
+    """Give a nav document in the spine its own chapter, so the TOC listing never joins a story chapter."""
+    if package.nav is None or package.nav[0] not in offsets:
+        return starts
+    block = offsets[package.nav[0]]
+    doc = dict(docs)[package.nav[0]]
+    if not doc.blocks or any(s.block == block for s in starts):
+        return starts
+    return sorted([*starts, _Start(block, _document_title(doc))], key=lambda s: s.block)
+
+
 def _document_title(doc: DocumentText) -> str:
     """First short heading of a document, else its <title>."""
     heading = next((b.text for b in doc.blocks if b.heading and len(b.text) <= _MAX_HEADING_TITLE), "")
@@ -197,16 +211,16 @@ class _Classifier:
             return "front"
         if types & _BACK_TYPES:
             return "back"
+        if _FRONT_TITLE.match(title.strip()):
+            return "front"
+        if _BACK_TITLE.match(title.strip()):
+            return "back"
         if self._regions:
             i = bisect.bisect_right(self._regions, (block, "~")) - 1
             if i >= 0:
                 return self._regions[i][1]
             if any(kind == "body" for _, kind in self._regions):
                 return "front"
-        if _FRONT_TITLE.match(title.strip()):
-            return "front"
-        if _BACK_TITLE.match(title.strip()):
-            return "back"
         return "body"
 
     def _types_at(self, block: int) -> frozenset[str]:

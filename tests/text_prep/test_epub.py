@@ -166,7 +166,7 @@ def test_chinese_xhtml_line_breaks_do_not_insert_spaces(tmp_path: Path) -> None:
 
 def test_front_and_back_matter_are_flagged(tmp_path: Path) -> None:
     docs = {
-        "cover.xhtml": xhtml('<img src="c.jpg" alt="cover"/><p>Cover text</p>'),
+        "cover.xhtml": xhtml('<img src="c.jpg" alt="cover"/><p>Cover text</p>', title="Cover"),
         "copy.xhtml": xhtml("<p>All rights reserved.</p>", body_attrs=' epub:type="frontmatter copyright-page"'),
         "ch1.xhtml": xhtml('<h1>Chapter 1</h1><p>Story.</p>'),
         "colo.xhtml": xhtml("<p>Set in Garamond.</p>"),
@@ -178,11 +178,11 @@ def test_front_and_back_matter_are_flagged(tmp_path: Path) -> None:
     )
     book = read_epub(make_epub(tmp_path / "f.epub", docs, nav=nav, spine=["cover.xhtml", *list(docs)[1:], "nav.xhtml"]))
     assert [(c.title, c.kind) for c in book.chapters] == [
-        ("cover", "front"),
-        ("Copyright", "front"),
-        ("Chapter 1", "body"),
-        ("Colophon", "back"),
-        ("Contents", "back"),
+        ("Cover", "front"),  # before the first TOC entry
+        ("Copyright", "front"),  # epub:type on the document
+        ("Chapter 1", "body"),  # the bodymatter landmark
+        ("Colophon", "back"),  # its title
+        ("Contents", "front"),  # the nav document, even at the end of the spine
     ]
 
 
