@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from string import ascii_lowercase
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from text_prep.en_lts import default_model, fix_stress
 
@@ -60,19 +60,19 @@ def _plural(stem: list[str]) -> list[str]:
 
 def _compound(lower: str) -> list[str] | None:
     """Split a run-together word into dictionary words (bookshelfmaker -> book shelf maker)."""
-    from wordsegment import load, segment
-
-    _wordsegment_loaded(load)
-    parts = segment(lower)
+    parts = _segmenter()(lower)
     if len(parts) < 2 or any(len(p) < 2 or p not in cmu() for p in parts):
         return None
     return [ph for p in parts for ph in cmu()[p][0]]
 
 
 @lru_cache(maxsize=1)
-def _wordsegment_loaded(load) -> bool:
-    load()
-    return True
+def _segmenter() -> Callable[[str], list[str]]:
+    """wordsegment's segment(), its unigram/bigram tables loaded on first use."""
+    import wordsegment
+
+    wordsegment.load()
+    return wordsegment.segment
 
 
 @lru_cache(maxsize=65536)

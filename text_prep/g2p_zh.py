@@ -157,6 +157,8 @@ def _readings(text: str, fixed_pinyin: Sequence[str | None],
             reading = ch
         else:
             reading = fixed_pinyin[i] or context[i]
+            if reading is not None and reading[:-1] == "r":
+                reading = "er" + reading[-1]           # 儿 given as the bare erhua "r5"
             if reading is None or not _pronounceable(reading):
                 log.warning("no reading for %r; dropped", ch)
                 continue

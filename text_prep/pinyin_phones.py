@@ -19,8 +19,8 @@ _ZERO_SPELLING = {"ing": "ying", "i": "yi", "in": "yin", "u": "wu"}
 _ZERO_FIRST_LETTER = {"v": "yu", "i": "y", "u": "w"}
 # Long-form finals that written pinyin contracts after an initial.
 _CONTRACTED = {"uei": "ui", "iou": "iu", "uen": "un"}
-# Syllabic nasals and other interjection spellings the table lacks, read as their nearest syllable.
-_INTERJECTIONS = {"n": "en", "ng": "eng", "m": "mu", "hm": "hen", "hng": "heng", "ê": "ei"}
+# Syllabic nasals, interjections and the bare erhua "r" the table lacks, read as their nearest syllable.
+_INTERJECTIONS = {"r": "er", "n": "en", "ng": "eng", "m": "mu", "hm": "hen", "hng": "heng", "ê": "ei"}
 
 
 class PinyinError(ValueError):

@@ -14,7 +14,7 @@ from text_prep.txt_cleanup import GutenbergInfo, is_advert, normalise_newlines, 
 
 FRONT_MATTER_TITLE = "Front matter"
 _CJK_LANGUAGE_RATIO = 0.2  # share of CJK letters above which a TXT book is Chinese
-_BLANK_LINE_MODE_RATIO = 0.05  # blank lines per text line above which blank lines separate paragraphs
+_BLANK_LINE_MODE_RATIO = 0.05  # blank-line separated blocks per line below which each line is a paragraph
 _WRAP_PERCENTILE = 0.9  # line length taken as the hard-wrap width
 _SHORT_LINE = 0.8  # a line shorter than this share of the width, ending a sentence, ends its paragraph
 _MAX_SUBTITLE_LINES = 2
@@ -32,7 +32,7 @@ _HEADING = re.compile(
     rf"^(?:第[{_ZH_NUM}]+[回章节節卷部篇集幕话話](?:[\s:：、.．]+\S.{{0,50}})?"
     rf"|卷[{_ZH_NUM}]+(?:[\s:：、]+\S.{{0,40}})?"
     r"|序章|序言|楔子|引子|前言|尾[声聲]|[后後]記|后记|番外(?:[\s:：]+\S.{0,20})?"
-    rf"|(?i:chapter|letter|book|part|volume|canto|act)\s+{_EN_NUM}(?:[.:]|\s*[—–-])?(?:\s*[.:—–-]?\s+\S.{{0,80}})?"
+    rf"|(?i:chapter|letter|book|part|volume|canto|act)\s+{_EN_NUM}(?:(?:[.:]|\s*[—–-])(?:\s*\S.{{0,80}})?)?"
     r"|(?i:prologue|epilogue|preface|introduction|foreword|afterword|conclusion|postscript)\.?)$"
 )
 # Headings accepted only on a line of their own: a bare number ("XII", "12.") or a title glued to 第N章.
@@ -67,9 +67,10 @@ def read_txt(path: Path) -> DraftBook:
 def _items(lines: list[str]) -> list[_Item]:
     """Headings and paragraphs: blocks of lines, headings detected, hard wrapping undone."""
     non_blank = [line for line in lines if line.strip()]
-    blank_mode = sum(1 for line in lines if not line.strip()) >= _BLANK_LINE_MODE_RATIO * max(len(non_blank), 1)
+    blocks = _blocks(lines)
     width = _wrap_width(non_blank)
-    blocks = _blocks(lines) if blank_mode else [[line] for line in non_blank]
+    if len(blocks) < _BLANK_LINE_MODE_RATIO * len(non_blank):  # no blank-line structure: one paragraph per line
+        blocks = [[line] for line in non_blank]
     items: list[_Item] = []
     for block in blocks:
         heading_lines = sum(1 for line in block if _heading_match(line.strip(), alone=len(block) == 1))

@@ -35,6 +35,8 @@ def test_erhua_only_in_v2() -> None:
     assert _phones("哪儿", "v2") == "n a3 EE er3"
     assert _phones("一点儿", "v2").endswith("d ian3 EE er3")
     assert _phones("女儿", "v2") == "n v3 EE er2"          # 儿 meaning child is not erhua
+    for version in ("v1", "v2"):                           # 儿 is never lost, whatever spelling the source uses
+        assert _phones("绣毬儿，火轮儿", version).count("EE er") == 2
 
 
 def test_punctuation_phones_and_word2ph() -> None:

@@ -15,7 +15,7 @@ from text_prep.symbols import load_symbols
     ("yue4", ("y", "ve4")), ("shi4", ("sh", "ir4")), ("zai4", ("z", "ai4")), ("zi5", ("z", "i05")),
     ("yan2", ("y", "En2")), ("ye3", ("y", "E3")), ("ju4", ("j", "v4")), ("lv4", ("l", "v4")),
     ("lve4", ("l", "ve4")), ("xuan2", ("x", "van2")), ("gui4", ("g", "ui4")), ("er2", ("EE", "er2")),
-    ("ou1", ("OO", "ou1")), ("wu3", ("w", "u3")), ("n2", ("EE", "en2")),
+    ("ou1", ("OO", "ou1")), ("wu3", ("w", "u3")), ("n2", ("EE", "en2")), ("r5", ("EE", "er5")),
 ])
 def test_examples(syllable: str, phones: tuple[str, str]) -> None:
     assert syllable_phones(syllable) == phones

@@ -114,7 +114,7 @@ def test_stray_html_and_site_adverts_are_removed(tmp_path: Path) -> None:
         "www.example-novels.com\n\n更多精彩小说请访问 www.xs.cn 免费下载\n\n大家都睡了。\n"
     )
     chapter = read_txt(write(tmp_path, text.encode())).chapters[0]
-    assert chapter.paragraphs == ["天色渐渐暗了。", "他说\u00a0好。", "大家都睡了。"]
+    assert chapter.paragraphs == ["天色渐渐暗了。", "他说 好。", "大家都睡了。"]
 
 
 @pytest.mark.parametrize(
