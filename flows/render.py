@@ -5,7 +5,8 @@ import logging
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator, Sequence
+from contextlib import ExitStack
+from typing import Callable, Iterator, Sequence
 
 from prefect import flow, task
 from prefect.cache_policies import NONE as NO_CACHE
@@ -68,13 +69,12 @@ def phonemize_chapter(chapter: Chapter, frontend: FrontEnd, engine_fp: str, take
 
 @task(cache_policy=NO_CACHE, persist_result=False)
 def synthesize_batch(jobs: Sequence[SentenceJob], engine: Engine, cache: SentenceCache) -> list[str]:
-    """Synthesise a batch (holding a synthesis slot) and cache each result as it arrives; returns the keys."""
+    """Synthesise a batch and cache each result as it arrives; returns the keys written."""
     written = []
-    with concurrency(SYNTHESIS_LIMIT, occupy=1):
-        for result in engine.synthesize(jobs):
-            cache.put(result)
-            written.append(result.key)
-            progress.current().lines_done(1)
+    for result in engine.synthesize(jobs):
+        cache.put(result)
+        written.append(result.key)
+        progress.current().lines_done(1)
     return written
 
 
@@ -108,7 +108,7 @@ def _missing(plan: ChapterPlan, cache: SentenceCache) -> list[SentenceJob]:
 
 
 def _render_chapter(plan: ChapterPlan, tags: Tags, project: Project, engine: Engine,
-                    cache: SentenceCache, force: frozenset[str]) -> ChapterReport:
+                    cache: SentenceCache, force: frozenset[str], slot: Callable[[], None]) -> ChapterReport:
     """Synthesise what the cache lacks, then re-assemble only when the chapter's inputs changed."""
     sink = progress.current()
     sink.chapter_started(plan.index, plan.title, len(plan.lines))
@@ -124,12 +124,29 @@ def _render_chapter(plan: ChapterPlan, tags: Tags, project: Project, engine: Eng
         return ChapterReport.build(manifest.output, len(plan.lines), 0)
     missing = _missing(plan, cache)
     sink.lines_done(len(plan.lines) - len(missing))
-    for batch in _batches(missing, project.batch_size):
-        synthesize_batch(batch, engine, cache)
+    if missing:
+        slot()
+        for batch in _batches(missing, project.batch_size):
+            synthesize_batch(batch, engine, cache)
     output = export_chapter(plan, tags, project, cache)
     ChapterManifest(wanted, output).save(project.state_dir)
     sink.chapter_done(plan.index)
     return ChapterReport.build(output, len(plan.lines), len(missing))
+
+
+class _SynthesisSlot:
+    """The run's synthesis slot: taken at the first sentence to synthesise, held until the run ends.
+
+    Releasing and re-taking it per chapter costs seconds of back-off each time on the Prefect API.
+    """
+
+    def __init__(self, stack: ExitStack) -> None:
+        self._stack, self._held = stack, False
+
+    def __call__(self) -> None:
+        if not self._held:
+            self._stack.enter_context(concurrency(SYNTHESIS_LIMIT, occupy=1))
+            self._held = True
 
 
 def _remove_stale_files(out_dir: Path, keep: set[str]) -> None:
@@ -160,12 +177,14 @@ def render_book(project_dir: str, force: list[str] | None = None) -> dict:
     progress.current().book_started(len(chapters), sum(len(list(c.sentences())) + 1 for c in chapters))
 
     reports = []
-    for track, chapter in enumerate(chapters, start=1):
-        plan = phonemize_chapter(chapter, frontend, engine_fp, takes)
-        if not plan.lines:
-            continue
-        tags = chapter_tags(book, project, chapter, track, len(chapters))
-        reports.append(_render_chapter(plan, tags, project, engine, cache, frozenset(force or ())))
+    with ExitStack() as held:
+        slot = _SynthesisSlot(held)
+        for track, chapter in enumerate(chapters, start=1):
+            plan = phonemize_chapter(chapter, frontend, engine_fp, takes)
+            if not plan.lines:
+                continue
+            tags = chapter_tags(book, project, chapter, track, len(chapters))
+            reports.append(_render_chapter(plan, tags, project, engine, cache, frozenset(force or ()), slot))
     _remove_stale_files(project.out_dir, {p.file for r in reports for p in (r.parts or [r])})
 
     report = RunReport(

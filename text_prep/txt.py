@@ -35,8 +35,11 @@ _HEADING = re.compile(
     rf"|(?i:chapter|letter|book|part|volume|canto|act)\s+{_EN_NUM}(?:(?:[.:]|\s*[—–-])(?:\s*\S.{{0,80}})?)?"
     r"|(?i:prologue|epilogue|preface|introduction|foreword|afterword|conclusion|postscript)\.?)$"
 )
-# Headings accepted only on a line of their own: a bare number ("XII", "12.") or a title glued to 第N章.
-_ALONE_HEADING = re.compile(rf"^(?:[IVXLC]{{1,7}}\.?|\d{{1,3}}\.?|第[{_ZH_NUM}]+[回章节節][^。！？，,]{{1,30}})$")
+# A title glued to 第N章 without a separator: short and without clause punctuation.
+_GLUED_ZH_HEADING = re.compile(rf"^第[{_ZH_NUM}]+[回章节節][^。！？，,；;：:]{{1,30}}$")
+# A bare number ("XII", "12."): a heading only when it is alone in its block.
+_BARE_NUMBER = re.compile(r"^(?:[IVXLC]{1,7}\.?|\d{1,3}\.?)$")
+_MAX_HEADING_CHARS = 100
 _ENDS_SENTENCE = re.compile(r"[.!?。！？…\"”’」』)）]$")
 _INDENT = re.compile(r"^(?:\u3000|\t| {2,})")
 _LANGUAGE_NAMES = {"english": "en", "chinese": "zh"}
@@ -69,25 +72,36 @@ def _items(lines: list[str]) -> list[_Item]:
     non_blank = [line for line in lines if line.strip()]
     blocks = _blocks(lines)
     width = _wrap_width(non_blank)
-    if len(blocks) < _BLANK_LINE_MODE_RATIO * len(non_blank):  # no blank-line structure: one paragraph per line
-        blocks = [[line] for line in non_blank]
+    one_per_line = len(blocks) < _BLANK_LINE_MODE_RATIO * len(non_blank)  # no blank-line structure
     items: list[_Item] = []
     for block in blocks:
-        heading_lines = sum(1 for line in block if _heading_match(line.strip(), alone=len(block) == 1))
-        if heading_lines == 0 or heading_lines > 1:  # >1: a table of contents listing, kept as text
-            items.extend(_Item(p) for p in _paragraphs(block, width))
-            continue
         first = block[0].strip()
-        if not _heading_match(first, alone=_is_alone(block)):
-            items.extend(_Item(p) for p in _paragraphs(block, width))
-            continue
-        rest = block[1:]
-        if _is_subtitle(rest):
-            items.append(_Item(collapse_whitespace(" ".join([first, *rest])), heading=True))
+        if (len(block) == 1 or _is_subtitle(block[1:])) and _heading_match(first, alone=True):
+            items.append(_Item(collapse_whitespace(" ".join(line.strip() for line in block)), heading=True))
         else:
-            items.append(_Item(collapse_whitespace(first), heading=True))
-            items.extend(_Item(p) for p in _paragraphs(rest, width))
+            items.extend(_split_block(block, width, one_per_line))
     return items
+
+
+def _split_block(block: list[str], width: int, one_per_line: bool) -> list[_Item]:
+    """Paragraphs of a block, cut at heading lines that follow a finished sentence (or another heading)."""
+    items: list[_Item] = []
+    current: list[str] = []
+    for line in block:
+        stripped = line.strip()
+        if _heading_match(stripped, alone=False) and (not current or _ends_paragraph(current[-1].strip(), width)):
+            items.extend(_Item(p) for p in _paragraphs(current, width, one_per_line))
+            items.append(_Item(collapse_whitespace(stripped), heading=True))
+            current = []
+        else:
+            current.append(line)
+    items.extend(_Item(p) for p in _paragraphs(current, width, one_per_line))
+    return items
+
+
+def _ends_paragraph(line: str, width: int) -> bool:
+    """Whether a line can be the last of its paragraph: it ends a sentence, is a heading, or is short."""
+    return bool(_ENDS_SENTENCE.search(line)) or len(line) < _SHORT_LINE * width or _heading_match(line, alone=False)
 
 
 def _blocks(lines: list[str]) -> list[list[str]]:
@@ -106,15 +120,10 @@ def _blocks(lines: list[str]) -> list[list[str]]:
 
 
 def _heading_match(line: str, *, alone: bool) -> bool:
-    """Whether a stripped line is a chapter heading (bare numbers only when alone)."""
-    if not line or len(line) > 100:
+    """Whether a stripped line is a chapter heading (bare numbers only on a line of their own)."""
+    if not line or len(line) > _MAX_HEADING_CHARS:
         return False
-    return bool(_HEADING.match(line) or (alone and _ALONE_HEADING.match(line)))
-
-
-def _is_alone(block: list[str]) -> bool:
-    """A heading line alone in its block, or followed only by a short subtitle."""
-    return len(block) == 1 or _is_subtitle(block[1:])
+    return bool(_HEADING.match(line) or _GLUED_ZH_HEADING.match(line) or (alone and _BARE_NUMBER.match(line)))
 
 
 def _is_subtitle(rest: list[str]) -> bool:
@@ -130,12 +139,12 @@ def _wrap_width(lines: list[str]) -> int:
     return lengths[int(_WRAP_PERCENTILE * (len(lengths) - 1))]
 
 
-def _paragraphs(block: list[str], width: int) -> list[str]:
-    """Split a block into paragraphs (at indented lines and short sentence-final lines) and join wrapped lines."""
+def _paragraphs(block: list[str], width: int, one_per_line: bool = False) -> list[str]:
+    """Split lines into paragraphs (at indented lines and short sentence-final lines) and join wrapped lines."""
     paragraphs: list[list[str]] = []
     current: list[str] = []
     for line in block:
-        if current and _INDENT.match(line):
+        if current and (one_per_line or _INDENT.match(line)):
             paragraphs.append(current)
             current = []
         current.append(line)
