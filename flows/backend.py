@@ -13,27 +13,37 @@ log = logging.getLogger(__name__)
 PREFECT_HOME_DIR = "prefect"      # under the project's state folder when running embedded
 
 
+def _backend_settings(project_root: Path) -> tuple[dict, str]:
+    """Settings updates for this run: quiet logs; embedded mode unless ``PREFECT_API_URL`` names a server."""
+    from prefect.settings import (PREFECT_API_URL, PREFECT_HOME, PREFECT_LOGGING_LEVEL,
+                                  PREFECT_SERVER_ALLOW_EPHEMERAL_MODE, PREFECT_SERVER_ANALYTICS_ENABLED)
+
+    if PREFECT_API_URL.value():
+        return {PREFECT_LOGGING_LEVEL: "WARNING"}, f"server {PREFECT_API_URL.value()}"
+    home = Path(project_root).resolve() / STATE_DIR / PREFECT_HOME_DIR
+    home.mkdir(parents=True, exist_ok=True)
+    return ({PREFECT_HOME: home, PREFECT_SERVER_ALLOW_EPHEMERAL_MODE: True, PREFECT_SERVER_ANALYTICS_ENABLED: False,
+             PREFECT_LOGGING_LEVEL: "WARNING"}, f"embedded ({home})")
+
+
 @contextlib.contextmanager
 def prefect_backend(project_root: Path) -> Iterator[str]:
     """Run the block against ``PREFECT_API_URL`` when one is configured, else an embedded ephemeral server.
 
     Embedded mode keeps Prefect's home (SQLite history) in ``<project>/.bookvoice/prefect`` and turns off
-    telemetry and chatty logs; nothing is changed outside the block.
+    telemetry; run chatter is kept off the progress bars. Nothing is changed outside the block.
     """
-    from prefect.settings import (PREFECT_API_URL, PREFECT_HOME, PREFECT_LOGGING_LEVEL,
-                                  PREFECT_SERVER_ALLOW_EPHEMERAL_MODE, PREFECT_SERVER_ANALYTICS_ENABLED,
-                                  temporary_settings)
+    from prefect.settings import temporary_settings
 
-    if PREFECT_API_URL.value():
-        with temporary_settings(updates={PREFECT_LOGGING_LEVEL: "WARNING"}):
-            yield f"server {PREFECT_API_URL.value()}"
-        return
-    home = Path(project_root).resolve() / STATE_DIR / PREFECT_HOME_DIR
-    home.mkdir(parents=True, exist_ok=True)
-    updates = {PREFECT_HOME: home, PREFECT_SERVER_ALLOW_EPHEMERAL_MODE: True,
-               PREFECT_SERVER_ANALYTICS_ENABLED: False, PREFECT_LOGGING_LEVEL: "WARNING"}
-    with temporary_settings(updates=updates):
-        yield f"embedded ({home})"
+    updates, where = _backend_settings(project_root)
+    prefect_log = logging.getLogger("prefect")
+    previous_level = prefect_log.level
+    prefect_log.setLevel(logging.WARNING)     # Prefect set up its loggers at import time
+    try:
+        with temporary_settings(updates=updates):
+            yield where
+    finally:
+        prefect_log.setLevel(previous_level)
 
 
 def ensure_concurrency_limit(name: str, slots: int) -> None:

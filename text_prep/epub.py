@@ -124,7 +124,9 @@ def _resolve(target_path: str, fragment: str, docs: dict[str, DocumentText], off
     return offsets[target_path] + index
 
 
-def _starts(path: Path, entries: list[TocEntry], docs: list[tuple[str, DocumentText]], offsets: dict[str, int]) -> list[_Start]:
+def _starts(
+    path: Path, entries: list[TocEntry], docs: list[tuple[str, DocumentText]], offsets: dict[str, int]
+) -> list[_Start]:
     """Chapter starts from the TOC in reading order; entries sharing a position share one chapter."""
     by_name = dict(docs)
     found: list[_Start] = []
@@ -180,7 +182,11 @@ class _Classifier:
     """Decides a chapter's kind (front/body/back) from landmarks, epub:type and, last, its title."""
 
     def __init__(
-        self, package: EpubPackage, docs: list[tuple[str, DocumentText]], offsets: dict[str, int], landmarks: list[Landmark]
+        self,
+        package: EpubPackage,
+        docs: list[tuple[str, DocumentText]],
+        offsets: dict[str, int],
+        landmarks: list[Landmark],
     ) -> None:
         by_name = dict(docs)
         self._doc_starts = sorted((offsets[name], name) for name, doc in docs if doc.blocks)

@@ -46,6 +46,7 @@ def summary(book: Book) -> str:
 def book_to_dict(book: Book) -> dict[str, Any]:
     """The whole book as JSON-ready data (the cover as its media type and size, not its bytes)."""
     meta = book.metadata
+    cover = {"media_type": meta.cover_media_type, "bytes": len(meta.cover_image)} if meta.cover_image else None
     return {
         "source": book.source,
         "metadata": {
@@ -53,7 +54,7 @@ def book_to_dict(book: Book) -> dict[str, Any]:
             "authors": meta.authors,
             "language": meta.language,
             "identifier": meta.identifier,
-            "cover": {"media_type": meta.cover_media_type, "bytes": len(meta.cover_image)} if meta.cover_image else None,
+            "cover": cover,
         },
         "chapters": [_chapter_to_dict(c) for c in book.chapters],
     }

@@ -24,7 +24,9 @@ _CANDIDATE = re.compile(
 _BRACKETED = re.compile(
     r"\([^()\n]{0,200}\)|\[[^\[\]\n]{0,200}\]|（[^（）]{0,200}）|《[^《》]{0,200}》|〈[^〈〉]{0,200}〉|【[^【】]{0,200}】"
 )
-_LIST_MARKER = re.compile(rf"(?:(?<=\s)|^)(?P<bullet>[{_BULLETS}]\s?)?(?P<label>\d{{1,3}}|[a-z])(?P<sep>\.\)|\)|\.)(?=\s)")
+_LIST_MARKER = re.compile(
+    rf"(?:(?<=\s)|^)(?P<bullet>[{_BULLETS}]\s?)?(?P<label>\d{{1,3}}|[a-z])(?P<sep>\.\)|\)|\.)(?=\s)"
+)
 _DOTTED_ACRONYM = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")
 _LEADING_OPENERS = re.compile(rf"^[{re.escape(_OPENERS + _BULLETS)}]+")
 _NEXT_WORD = re.compile(r"[A-Za-z]+")

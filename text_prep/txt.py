@@ -10,9 +10,17 @@ from text_prep.draft import DraftBook, DraftChapter
 from text_prep.encoding import decode_text
 from text_prep.errors import BookError
 from text_prep.spacing import cjk_ratio, collapse_whitespace, join_lines
-from text_prep.txt_cleanup import GutenbergInfo, is_advert, normalise_newlines, strip_gutenberg, strip_markers, strip_markup
+from text_prep.txt_cleanup import (
+    GutenbergInfo,
+    is_advert,
+    normalise_newlines,
+    strip_gutenberg,
+    strip_markers,
+    strip_markup,
+)
 
 FRONT_MATTER_TITLE = "Front matter"
+MAX_TXT_BYTES = 256 * 1024 * 1024  # far above any novel; refuses to slurp a disk image by mistake
 _CJK_LANGUAGE_RATIO = 0.2  # share of CJK letters above which a TXT book is Chinese
 _BLANK_LINE_MODE_RATIO = 0.05  # blank-line separated blocks per line below which each line is a paragraph
 _WRAP_PERCENTILE = 0.9  # line length taken as the hard-wrap width
@@ -41,6 +49,7 @@ _GLUED_ZH_HEADING = re.compile(rf"^第[{_ZH_NUM}]+[回章节節][^。！？，,�
 _BARE_NUMBER = re.compile(r"^(?:[IVXLC]{1,7}\.?|\d{1,3}\.?)$")
 _MAX_HEADING_CHARS = 100
 _ENDS_SENTENCE = re.compile(r"[.!?。！？…\"”’」』)）]$")
+_CONTINUATION = re.compile(r"^[，。、；：！？」』”’）﹔,;:!?)]")  # a wrapped line that cannot open a paragraph
 _INDENT = re.compile(r"^(?:\u3000|\t| {2,})")
 _LANGUAGE_NAMES = {"english": "en", "chinese": "zh"}
 _BY_LINE = re.compile(r"^by\s+(.{2,80})$", re.I)
@@ -56,6 +65,9 @@ class _Item:
 
 def read_txt(path: Path) -> DraftBook:
     """Read a plain-text book into draft chapters."""
+    size = path.stat().st_size
+    if size > MAX_TXT_BYTES:
+        raise BookError(path, f"text file too large ({size} bytes, limit {MAX_TXT_BYTES})")
     text = decode_text(path.read_bytes(), path)
     text, gutenberg = strip_gutenberg(normalise_newlines(text))
     text = strip_markers(strip_markup(text))
@@ -144,7 +156,7 @@ def _paragraphs(block: list[str], width: int, one_per_line: bool = False) -> lis
     paragraphs: list[list[str]] = []
     current: list[str] = []
     for line in block:
-        if current and (one_per_line or _INDENT.match(line)):
+        if current and (one_per_line or _INDENT.match(line)) and not _CONTINUATION.match(line.strip()):
             paragraphs.append(current)
             current = []
         current.append(line)

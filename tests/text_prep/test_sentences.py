@@ -46,7 +46,10 @@ def test_chinese_sentences_with_quotes_and_ellipses(text: str, expected: list[st
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Dr. Watson met Mrs. Hudson on Baker St. The rain fell.", ["Dr. Watson met Mrs. Hudson on Baker St.", "The rain fell."]),
+        (
+            "Dr. Watson met Mrs. Hudson on Baker St. The rain fell.",
+            ["Dr. Watson met Mrs. Hudson on Baker St.", "The rain fell."],
+        ),
         ("It costs 3.50 dollars, e.g. a coffee. Fine.", ["It costs 3.50 dollars, e.g. a coffee.", "Fine."]),
         ("“Stop!” she cried. “Now!” He ran.", ["“Stop!” she cried.", "“Now!”", "He ran."]),
         ("He waited... Then he left.", ["He waited... Then he left."]),
