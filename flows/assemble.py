@@ -1,7 +1,6 @@
 """Chapter assembly: cached sentence audio joined with room-tone pauses, split into parts of at most N minutes."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Iterator
 
 import numpy as np

@@ -9,6 +9,8 @@ OUTPUT_SAMPLE_RATE = 44100      # ACX: 44.1 kHz
 LIMITER_WINDOW_S = 0.005        # limiter look-ahead/release window
 SILENCE_DB = -120.0             # level reported for digital silence
 LUFS_MIN_SECONDS = 0.4          # pyloudnorm needs at least one 400 ms gating block
+LUFS_SAMPLE_RATE = 16000        # loudness is measured on a 16 kHz copy (speech band; a third of the memory)
+CHUNK_SAMPLES = 1 << 20         # long signals are processed in chunks of this many samples
 
 
 def db(value: float) -> float:
@@ -33,13 +35,18 @@ class Levels:
 def measure(x: np.ndarray, sample_rate: int = OUTPUT_SAMPLE_RATE) -> Levels:
     """RMS, peak and (pyloudnorm) integrated loudness of a mono float signal."""
     import pyloudnorm
+    import soxr
 
-    x64 = np.asarray(x, dtype=np.float64)
-    rms = float(np.sqrt(np.mean(x64 ** 2))) if x64.size else 0.0
-    peak = float(np.max(np.abs(x64))) if x64.size else 0.0
+    energy, peak = 0.0, 0.0
+    for start in range(0, x.size, CHUNK_SAMPLES):
+        chunk = np.asarray(x[start:start + CHUNK_SAMPLES], dtype=np.float64)
+        energy += float(np.dot(chunk, chunk))
+        peak = max(peak, float(np.max(np.abs(chunk))))
+    rms = float(np.sqrt(energy / x.size)) if x.size else 0.0
     lufs = SILENCE_DB
-    if x64.size >= LUFS_MIN_SECONDS * sample_rate:
-        lufs = float(pyloudnorm.Meter(sample_rate).integrated_loudness(x64))
+    if x.size >= LUFS_MIN_SECONDS * sample_rate:
+        narrow = soxr.resample(np.asarray(x, dtype=np.float32), sample_rate, LUFS_SAMPLE_RATE)
+        lufs = float(pyloudnorm.Meter(LUFS_SAMPLE_RATE).integrated_loudness(narrow))
         lufs = lufs if np.isfinite(lufs) else SILENCE_DB
     return Levels(db(rms), db(peak), lufs)
 
@@ -62,14 +69,21 @@ def limit(x: np.ndarray, ceiling_db: float, sample_rate: int = OUTPUT_SAMPLE_RAT
     """Smooth peak limiter: a gain curve that never lets ``|x|`` exceed the ceiling and ramps over a few ms."""
     from scipy.ndimage import minimum_filter1d, uniform_filter1d
 
-    ceiling = undb(ceiling_db)
-    gain = np.minimum(1.0, ceiling / np.maximum(np.abs(x), 1e-12))
-    if gain.min() >= 1.0:
+    ceiling = np.float32(undb(ceiling_db))
+    if x.size == 0 or float(np.max(np.abs(x))) <= ceiling:
         return x
     window = max(1, int(LIMITER_WINDOW_S * sample_rate))
-    # min over 2w then mean over w: each smoothed value averages only gains <= the gain it covers
-    smooth = uniform_filter1d(minimum_filter1d(gain, size=2 * window + 1), size=window)
-    return np.clip(x * smooth, -ceiling, ceiling).astype(np.float32)
+    pad = 2 * window                     # each output sample depends on gains at most this far away
+    out = np.empty_like(x, dtype=np.float32)
+    for start in range(0, x.size, CHUNK_SAMPLES):
+        lo, hi = max(0, start - pad), min(x.size, start + CHUNK_SAMPLES + pad)
+        piece = x[lo:hi].astype(np.float32)
+        gain = np.minimum(np.float32(1.0), ceiling / np.maximum(np.abs(piece), np.float32(1e-12)))
+        # min over 2w then mean over w: each smoothed value averages only gains <= the gain it covers
+        smooth = uniform_filter1d(minimum_filter1d(gain, size=2 * window + 1), size=window)
+        keep = slice(start - lo, start - lo + min(CHUNK_SAMPLES, x.size - start))
+        out[start:start + CHUNK_SAMPLES] = np.clip(piece[keep] * smooth[keep], -ceiling, ceiling)
+    return out
 
 
 def normalize(x: np.ndarray, target_rms_db: float, ceiling_db: float,
@@ -77,8 +91,16 @@ def normalize(x: np.ndarray, target_rms_db: float, ceiling_db: float,
     """Scale to the target RMS, then limit peaks to the ceiling (re-scaling once for what the limiter took)."""
     y = x.astype(np.float32, copy=True)
     for _ in range(2):
-        rms = float(np.sqrt(np.mean(np.square(y, dtype=np.float64)))) if y.size else 0.0
-        if rms <= 0:
+        rms = undb(measure_rms_db(y))
+        if y.size == 0 or rms <= undb(SILENCE_DB):
             return y
-        y = limit(y * np.float32(undb(target_rms_db) / rms), ceiling_db, sample_rate)
+        y *= np.float32(undb(target_rms_db) / rms)
+        y = limit(y, ceiling_db, sample_rate)
     return y
+
+
+def measure_rms_db(x: np.ndarray) -> float:
+    """Whole-signal RMS in dBFS, accumulated in chunks."""
+    energy = sum(float(np.dot(c, c)) for c in (np.asarray(x[i:i + CHUNK_SAMPLES], dtype=np.float64)
+                                                for i in range(0, x.size, CHUNK_SAMPLES)))
+    return db(float(np.sqrt(energy / x.size))) if x.size else SILENCE_DB

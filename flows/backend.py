@@ -11,6 +11,7 @@ from flows.project import STATE_DIR
 log = logging.getLogger(__name__)
 
 PREFECT_HOME_DIR = "prefect"      # under the project's state folder when running embedded
+PREFECT_RUN_LOGGERS = ("prefect", "prefect.flow_runs", "prefect.task_runs")
 
 
 def _backend_settings(project_root: Path) -> tuple[dict, str]:
@@ -36,24 +37,27 @@ def prefect_backend(project_root: Path) -> Iterator[str]:
     from prefect.settings import temporary_settings
 
     updates, where = _backend_settings(project_root)
-    prefect_log = logging.getLogger("prefect")
-    previous_level = prefect_log.level
-    prefect_log.setLevel(logging.WARNING)     # Prefect set up its loggers at import time
+    # Prefect set its loggers up at import time; run states and failures are reported by the CLI itself
+    loggers = [logging.getLogger(name) for name in PREFECT_RUN_LOGGERS]
+    previous = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
     try:
         with temporary_settings(updates=updates):
             yield where
     finally:
-        prefect_log.setLevel(previous_level)
+        for logger, level in zip(loggers, previous):
+            logger.setLevel(level)
 
 
-def ensure_concurrency_limit(name: str, slots: int) -> None:
-    """Create the global concurrency limit ``name`` when the backend has none (an existing one is kept)."""
+def concurrency_limit_exists(name: str) -> bool:
+    """Whether the Prefect backend has a global concurrency limit called ``name``."""
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
     from prefect.exceptions import ObjectNotFound
 
     with get_client(sync_client=True) as client:
         try:
             client.read_global_concurrency_limit_by_name(name)
         except ObjectNotFound:
-            client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=slots))
+            return False
+    return True

@@ -5,7 +5,6 @@ import hashlib
 import json
 import re
 from dataclasses import asdict
-from pathlib import Path
 
 from flows.assemble import assemble_part, split_parts
 from flows.audio import OUTPUT_SAMPLE_RATE

@@ -17,7 +17,7 @@ EngineFactory = Callable[[Sequence[Path], Mapping[str, Any]], Engine]
 # Built-in engines by short name; any other name is read as "package.module:attribute".
 BUILTIN_ENGINES = {
     "draft": "tts_engine.draft:DraftEngine.from_project",
-    "gpt-sovits": "tts_engine.gpt_sovits:GptSovitsEngine.from_project",
+    "gpt-sovits": "tts_engine.batch.engine:GSVEngine.from_project",   # factory(files, settings) to be added
 }
 
 

@@ -5,15 +5,13 @@ import logging
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from contextlib import ExitStack
 from typing import Callable, Iterator, Sequence
 
 from prefect import flow, task
 from prefect.cache_policies import NONE as NO_CACHE
-from prefect.concurrency.sync import concurrency
 
 from flows import progress
-from flows.backend import ensure_concurrency_limit
+from flows.backend import concurrency_limit_exists
 from flows.cache import SentenceCache
 from flows.chapter import input_hash, write_chapter
 from flows.engines import engine_fingerprint, load_engine
@@ -23,6 +21,7 @@ from flows.fsio import atomic_write_text, remove_partials
 from flows.plan import ChapterPlan, plan_chapter
 from flows.project import Project, load_project
 from flows.report import ChapterManifest, ChapterOutput, ChapterReport, RunReport
+from flows.slots import SYNTHESIS_LIMIT, SynthesisSlot
 from flows.takes import Takes
 from flows.workspace import (FrontEnd, book_author, book_title, chapter_tags, inputs_fingerprint, load_book,
                              record_rendered_inputs, selected_chapters)
@@ -33,8 +32,6 @@ from tts_engine.errors import EngineError
 
 log = logging.getLogger(__name__)
 
-SYNTHESIS_LIMIT = "bookvoice-synthesis"   # global concurrency limit: synthesis batches running at once (per GPU)
-SYNTHESIS_SLOTS = 1
 IO_RETRIES = 2
 IO_RETRY_DELAY_S = 2
 
@@ -134,21 +131,6 @@ def _render_chapter(plan: ChapterPlan, tags: Tags, project: Project, engine: Eng
     return ChapterReport.build(output, len(plan.lines), len(missing))
 
 
-class _SynthesisSlot:
-    """The run's synthesis slot: taken at the first sentence to synthesise, held until the run ends.
-
-    Releasing and re-taking it per chapter costs seconds of back-off each time on the Prefect API.
-    """
-
-    def __init__(self, stack: ExitStack) -> None:
-        self._stack, self._held = stack, False
-
-    def __call__(self) -> None:
-        if not self._held:
-            self._stack.enter_context(concurrency(SYNTHESIS_LIMIT, occupy=1))
-            self._held = True
-
-
 def _remove_stale_files(out_dir: Path, keep: set[str]) -> None:
     """Delete chapter MP3s that no current chapter produces (renamed or skipped chapters)."""
     for stale in out_dir.glob("*.mp3"):
@@ -162,7 +144,6 @@ def render_book(project_dir: str, force: list[str] | None = None) -> dict:
     """Render a project: every selected chapter to tagged ACX MP3s, reusing every cached sentence."""
     started = time.monotonic()
     project = load_project(Path(project_dir))
-    ensure_concurrency_limit(SYNTHESIS_LIMIT, SYNTHESIS_SLOTS)
     for folder in (project.out_dir, project.state_dir):
         remove_partials(folder)
     engine = load_engine(project.voice)
@@ -177,8 +158,7 @@ def render_book(project_dir: str, force: list[str] | None = None) -> dict:
     progress.current().book_started(len(chapters), sum(len(list(c.sentences())) + 1 for c in chapters))
 
     reports = []
-    with ExitStack() as held:
-        slot = _SynthesisSlot(held)
+    with SynthesisSlot(use_prefect_limit=concurrency_limit_exists(SYNTHESIS_LIMIT)) as slot:
         for track, chapter in enumerate(chapters, start=1):
             plan = phonemize_chapter(chapter, frontend, engine_fp, takes)
             if not plan.lines:

@@ -9,7 +9,7 @@ import tomli_w
 
 from flows.errors import ProjectError
 from flows.fsio import atomic_write_text
-from flows.project import LEXICON_FILE, PROJECT_FILE, PauseConfig, load_project, Project
+from flows.project import LEXICON_FILE, PROJECT_FILE, PauseConfig, Project, load_project
 from text_prep.errors import BookError
 
 LEXICON_TEMPLATE = """\

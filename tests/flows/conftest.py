@@ -57,13 +57,13 @@ def make_book(chapters: list[list[list[str]]], title: str = "Test Book") -> Book
                 [Chapter(i, f"Chapter {i}", with_context(i, paras)) for i, paras in enumerate(chapters, start=1)])
 
 
-def write_project(root: Path, log: Path, **sections: dict) -> Path:
+def write_project(root: Path, log: Path | None, **sections: dict) -> Path:
     """A project folder using the fake engine; ``sections`` override tables of project.toml."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "book.txt").write_text("placeholder: tests inject the Book\n", encoding="utf-8")
     (root / "lexicon.txt").write_text("# empty\n", encoding="utf-8")
     config = {"book": {"path": "book.txt", "title": "Test Book", "author": "A. Writer"},
-              "voice": {"engine": FAKE_ENGINE, "settings": {"log": str(log)}},
+              "voice": {"engine": FAKE_ENGINE, "settings": {"log": str(log)} if log else {}},
               "frontend": {"lexicon": "lexicon.txt"},
               "render": {"batch_size": 4, "skip_kinds": []},
               "pauses": {"sentence_s": 0.1, "paragraph_s": 0.2, "title_s": 0.3, "head_s": 0.5, "tail_s": 1.0}}

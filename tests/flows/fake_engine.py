@@ -14,6 +14,7 @@ from tts_engine.errors import VoiceFileError
 
 FAKE_RATE = 16000
 SECONDS_PER_CHAR = 0.02
+LOG_ENV, DELAY_ENV = "FAKE_ENGINE_LOG", "FAKE_ENGINE_DELAY_S"
 
 
 class FakeEngine:
@@ -30,7 +31,9 @@ class FakeEngine:
         for path in files:
             if path.read_bytes()[:4] != b"FAKE":
                 raise VoiceFileError(path, "not a fake voice file")
-        return cls(Path(settings["log"]) if "log" in settings else None, float(settings.get("delay_s", 0.0)))
+        # a CLI subprocess gets log and delay from the environment so its settings (and keys) match a reference run
+        log = settings.get("log") or os.environ.get(LOG_ENV)
+        return cls(Path(log) if log else None, float(os.environ.get(DELAY_ENV, settings.get("delay_s", 0.0))))
 
     def fingerprint(self) -> str:
         return hashlib.sha256(b"fake-engine-1").hexdigest()

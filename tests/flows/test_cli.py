@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.flows.conftest import REPO, write_project
-from tests.flows.fake_engine import synthesized_keys
+from tests.flows.fake_engine import DELAY_ENV, LOG_ENV, synthesized_keys
 
 BOOK = """第一章　出发
 
@@ -28,32 +28,34 @@ The stairs had 312 steps. 他们一级一级地爬上去。
 """
 
 
-def _bookvoice(args: list[str], server: str, **kwargs) -> subprocess.Popen:
-    env = {**os.environ, "PREFECT_API_URL": server, "PYTHONPATH": str(REPO)}
+def _bookvoice(args: list[str], server: str, log: Path | None = None, delay_s: float = 0.0,
+               **kwargs) -> subprocess.Popen:
+    env = {**os.environ, "PREFECT_API_URL": server, "PYTHONPATH": str(REPO), DELAY_ENV: str(delay_s)}
+    if log is not None:
+        env[LOG_ENV] = str(log)
     return subprocess.Popen([sys.executable, "-m", "flows.cli", *args], cwd=REPO, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
 
 
-def _run(args: list[str], server: str) -> subprocess.CompletedProcess:
-    proc = _bookvoice(args, server)
-    out, err = proc.communicate(timeout=300)
+def _run(args: list[str], server: str, log: Path | None = None) -> subprocess.CompletedProcess:
+    proc = _bookvoice(args, server, log)
+    out, err = proc.communicate(timeout=120)
     return subprocess.CompletedProcess(args, proc.returncode, out, err)
 
 
-def _project(root: Path, log: Path, delay_s: float = 0.0) -> Path:
-    project = write_project(root, log, voice={"settings": {"log": str(log), "delay_s": delay_s}},
-                            render={"batch_size": 2, "skip_kinds": ["front", "back"]})
+def _project(root: Path) -> Path:
+    project = write_project(root, None, render={"batch_size": 2, "skip_kinds": ["front", "back"]})
     (project / "book.txt").write_text(BOOK, encoding="utf-8")
     return project
 
 
 def test_killed_render_resumes_without_resynthesis_and_matches_an_uninterrupted_run(tmp_path, prefect_server):
-    reference = _project(tmp_path / "reference", tmp_path / "reference.log")
-    assert _run(["render", "-q", str(reference)], prefect_server).returncode == 0
+    reference = _project(tmp_path / "reference")
+    assert _run(["render", "-q", str(reference)], prefect_server, tmp_path / "reference.log").returncode == 0
 
     log = tmp_path / "killed.log"
-    project = _project(tmp_path / "killed", log, delay_s=0.15)
-    proc = _bookvoice(["render", "-q", str(project)], prefect_server, start_new_session=True)
+    project = _project(tmp_path / "killed")
+    proc = _bookvoice(["render", "-q", str(project)], prefect_server, log, delay_s=0.15, start_new_session=True)
     deadline = time.monotonic() + 120
     while len(synthesized_keys(log)) < 5 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
@@ -63,7 +65,7 @@ def test_killed_render_resumes_without_resynthesis_and_matches_an_uninterrupted_
     cached = {p.stem for p in (project / "cache").rglob("*.pcm")}
     assert 5 <= len(cached) < len(synthesized_keys(tmp_path / "reference.log"))
 
-    resumed = _run(["render", "-q", str(project)], prefect_server)
+    resumed = _run(["render", "-q", str(project)], prefect_server, log)
     assert resumed.returncode == 0, resumed.stderr
     after = synthesized_keys(log)[len(before_kill):]
     assert not cached & set(after), "a sentence finished before the kill was synthesised again"
@@ -80,7 +82,7 @@ def test_killed_render_resumes_without_resynthesis_and_matches_an_uninterrupted_
     ("bad_voice", "voice.bin: not a fake voice file"),
 ])
 def test_bad_input_prints_one_line_and_exits_2(tmp_path, prefect_server, breakage, expected):
-    project = _project(tmp_path / "proj", tmp_path / "log")
+    project = _project(tmp_path / "proj")
     if breakage == "missing_book":
         (project / "book.txt").unlink()
     elif breakage == "bad_toml":
@@ -100,7 +102,7 @@ def test_disk_full_while_writing_leaves_no_partial_mp3(tmp_path, prefect_server,
     import flows.fsio
     from flows import cli
 
-    project = _project(tmp_path / "proj", tmp_path / "log")
+    project = _project(tmp_path / "proj")
 
     def full_disk(fd: int, data: bytes) -> None:
         os.write(fd, bytes(data)[: len(data) // 2])

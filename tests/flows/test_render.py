@@ -114,3 +114,34 @@ def test_long_chapter_is_split_into_parts(tmp_path, prefect_server, inject):
     parts = report["chapters"][0]["parts"]
     assert len(parts) >= 2 and all(p["duration_s"] <= 6.5 for p in parts)
     assert sorted(p.name for p in (project / "out").glob("*.mp3")) == sorted(p["file"] for p in parts)
+
+
+def test_status_reports_done_cached_and_stale_chapters(project, inject, monkeypatch):
+    import flows.status
+    from tests.flows.conftest import FakeFrontEnd
+
+    book = make_book(CHAPTERS)
+    inject(book)
+    monkeypatch.setattr(flows.status, "FrontEnd", FakeFrontEnd)
+    monkeypatch.setattr(flows.status, "load_book", lambda project: book)
+    assert [s.state for s in flows.status.project_status(project)] == ["stale"] * 3
+    _render(project)
+    (project / "out" / "02-chapter-2.mp3").unlink()
+    edited = [[list(p) for p in ch] for ch in CHAPTERS]
+    edited[2][0][0] = "Evening came."
+    monkeypatch.setattr(flows.status, "load_book", lambda project: make_book(edited))
+    rows = flows.status.project_status(project)
+    assert [(r.state, r.lines - r.cached) for r in rows] == [("done", 0), ("cached", 0), ("stale", 3)]
+
+
+def test_new_creates_a_loadable_project_with_the_book_copied_in(tmp_path):
+    from flows.project import load_project
+    from flows.scaffold import create_project
+
+    book = tmp_path / "story.txt"
+    book.write_text("第一章 开始\n\n你好。\n", encoding="utf-8")
+    project = create_project(tmp_path / "projects", "story", book)
+    assert project.book == tmp_path / "projects" / "story" / "story.txt" and project.book.is_file()
+    assert load_project(project.root).voice.engine == "draft"
+    with pytest.raises(Exception, match="already exists"):
+        create_project(tmp_path / "projects", "story", book)

@@ -38,6 +38,11 @@ def sinusoid_table(n_positions: int, dim: int, device: torch.device | str | None
     return table
 
 
+def additive_mask(allowed: Tensor, dtype: torch.dtype) -> Tensor:
+    """Boolean attention permission (True = may attend) -> additive mask of 0 and -inf in ``dtype``."""
+    return torch.zeros(allowed.shape, dtype=dtype, device=allowed.device).masked_fill(~allowed, float("-inf"))
+
+
 class TokenEmbedding(nn.Module):
     """An embedding table under the reference's `word_embeddings` name."""
 
@@ -84,13 +89,14 @@ class SelfAttention(nn.Module):
         """x (B, S, D); caches (B, H, T_max, Dh) written at [rows, :, cols]; allowed (B, 1, S, T_kv)."""
         B, S, D = x.shape
         q, k, v = F.linear(x, self.in_proj_weight, self.in_proj_bias).split(D, dim=-1)
-        k_cache[rows, :, cols] = k.view(B, S, self.n_head, self.head_dim)   # (B, S, H, Dh) slots
-        v_cache[rows, :, cols] = v.view(B, S, self.n_head, self.head_dim)
-        q = q.view(B, S, self.n_head, self.head_dim).transpose(1, 2)        # (B, H, S, Dh)
+        # attention runs in the cache's dtype (a float32 cache under bf16 weights suits CPU kernels)
+        k_cache[rows, :, cols] = k.view(B, S, self.n_head, self.head_dim).to(k_cache.dtype)   # (B, S, H, Dh)
+        v_cache[rows, :, cols] = v.view(B, S, self.n_head, self.head_dim).to(v_cache.dtype)
+        q = q.view(B, S, self.n_head, self.head_dim).transpose(1, 2).to(k_cache.dtype)   # (B, H, S, Dh)
         t_kv = allowed.shape[-1]
         out = F.scaled_dot_product_attention(q, k_cache[:, :, :t_kv], v_cache[:, :, :t_kv],
                                              attn_mask=allowed)            # (B, H, S, Dh)
-        return self.out_proj(out.transpose(1, 2).reshape(B, S, D))
+        return self.out_proj(out.transpose(1, 2).reshape(B, S, D).to(x.dtype))
 
 
 class DecoderLayer(nn.Module):
@@ -186,12 +192,14 @@ class Text2Semantic(nn.Module):
         """tokens (B, S) int64 at audio positions (S,) or (B, S) -> (B, S, D)."""
         return self.ar_audio_position(self.ar_audio_embedding(tokens), positions)
 
-    def new_cache(self, batch: int, capacity: int) -> KVCache:
-        """An empty KV cache for `batch` rows of up to `capacity` positions, on the model's device/dtype."""
+    def new_cache(self, batch: int, capacity: int, dtype: torch.dtype | None = None) -> KVCache:
+        """An empty KV cache for `batch` rows of up to `capacity` positions, on the model's device and in
+        `dtype` (default: the model's)."""
         ref = self.ar_predict_layer.weight
+        dtype = dtype or ref.dtype
         shape = (self.cfg.n_layer, batch, self.cfg.n_head, capacity, self.cfg.head_dim)
-        return KVCache(torch.zeros(shape, device=ref.device, dtype=ref.dtype),
-                       torch.zeros(shape, device=ref.device, dtype=ref.dtype))
+        return KVCache(torch.zeros(shape, device=ref.device, dtype=dtype),
+                       torch.zeros(shape, device=ref.device, dtype=dtype))
 
     def step(self, x: Tensor, k_cache: Tensor, v_cache: Tensor,
              write_pos: Tensor, allowed: Tensor) -> Tensor:
@@ -199,9 +207,13 @@ class Text2Semantic(nn.Module):
 
         x (B, S, D) embedded inputs; k_cache, v_cache (L, B, H, T_max, Dh) updated in place at
         row b, slots write_pos[b] + 0..S-1; allowed (B, 1, S, T_kv) bool, True where query i may
-        attend key slot j (T_kv <= T_max slots are read). Returns hidden states (B, S, D).
+        attend key slot j (T_kv <= T_max slots are read); an additive float mask (0 / -inf) is
+        taken as it is. Returns hidden states (B, S, D).
         """
         B, S, _ = x.shape
+        if allowed.dtype == torch.bool:
+            # once per step, not per layer: CPU SDPA is many times slower with a boolean mask
+            allowed = additive_mask(allowed, k_cache.dtype)
         rows = torch.arange(B, device=x.device).unsqueeze(1).expand(B, S)                  # (B, S)
         cols = write_pos.unsqueeze(1) + torch.arange(S, device=x.device).unsqueeze(0)     # (B, S)
         for i, layer in enumerate(self.h.layers):

@@ -1,7 +1,9 @@
 """The SoVITS attention encoder: multi-head attention with windowed relative positions, post-norm blocks.
 
-Decoding runs one unpadded sequence at a time, as the reference does, so there are no padding masks
-(the reference's masks are all ones there and multiply out).
+A single sequence needs no masks (the reference's masks are all ones there and multiply out); a padded
+batch passes ``mask`` (B, 1, T), 1 on real frames and 0 on padding, so every row computes what it would
+alone: padded keys get the reference's -1e4 fill (zero weight) and every convolution reads zeros past a
+row's end.
 """
 from __future__ import annotations
 
@@ -12,6 +14,18 @@ import torch.nn.functional as F
 from torch import nn
 
 LAYER_NORM_EPS = 1e-5
+MASKED_SCORE = -1e4      # the reference's fill for masked attention scores (exp underflows to 0)
+
+
+def length_mask(lengths: torch.Tensor, width: int, dtype: torch.dtype) -> torch.Tensor:
+    """(B,) lengths -> (B, 1, width) mask, 1 on the first lengths[b] steps of row b and 0 after."""
+    steps = torch.arange(width, device=lengths.device)
+    return (steps.unsqueeze(0) < lengths.unsqueeze(1)).unsqueeze(1).to(dtype)
+
+
+def masked(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """x * mask, or x itself when there is no mask (a lone sequence)."""
+    return x if mask is None else x * mask
 
 
 class MultiHeadAttention(nn.Module):
@@ -32,7 +46,9 @@ class MultiHeadAttention(nn.Module):
             self.emb_rel_k = nn.Parameter(torch.randn(1, 2 * window_size + 1, self.head_dim) * scale)
             self.emb_rel_v = nn.Parameter(torch.randn(1, 2 * window_size + 1, self.head_dim) * scale)
 
-    def forward(self, x: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, context: torch.Tensor,
+                key_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """x (B, C, Tq) attends over context (B, C, Tk); key_mask (B, 1, Tk), 0 = padding, or None."""
         q = self._heads(self.conv_q(x)) / math.sqrt(self.head_dim)  # (B, H, Tq, D), scaled once for both terms
         k = self._heads(self.conv_k(context))                       # (B, H, Tk, D)
         v = self._heads(self.conv_v(context))                       # (B, H, Tk, D)
@@ -41,6 +57,8 @@ class MultiHeadAttention(nn.Module):
             offset, inside = self._offsets(q.shape[2], k.shape[2], q.device)
             rel_logits = q @ self.emb_rel_k[0].transpose(0, 1)      # (B, H, Tq, 2w+1)
             scores = scores + _take(rel_logits, offset.clamp(0, 2 * self.window_size), inside)
+        if key_mask is not None:
+            scores = scores.masked_fill(key_mask.unsqueeze(1) == 0, MASKED_SCORE)   # (B, 1, 1, Tk)
         probs = F.softmax(scores, dim=-1)
         out = probs @ v                                             # (B, H, Tq, D)
         if self.window_size is not None:
@@ -92,9 +110,9 @@ class FeedForward(nn.Module):
         self.conv_1 = nn.Conv1d(channels, filter_channels, kernel_size)
         self.conv_2 = nn.Conv1d(filter_channels, channels, kernel_size)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = torch.relu(self.conv_1(F.pad(x, self.padding)))
-        return self.conv_2(F.pad(x, self.padding))
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        x = torch.relu(self.conv_1(F.pad(masked(x, mask), self.padding)))
+        return masked(self.conv_2(F.pad(masked(x, mask), self.padding)), mask)
 
 
 class Encoder(nn.Module):
@@ -110,9 +128,11 @@ class Encoder(nn.Module):
             FeedForward(channels, filter_channels, kernel_size) for _ in range(n_layers))
         self.norm_layers_2 = nn.ModuleList(ChannelLayerNorm(channels) for _ in range(n_layers))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """(B, C, T) -> (B, C, T); mask (B, 1, T) for a padded batch (padding comes out zero)."""
+        x = masked(x, mask)
         for attn, norm_1, ffn, norm_2 in zip(self.attn_layers, self.norm_layers_1,
                                              self.ffn_layers, self.norm_layers_2):
-            x = norm_1(x + attn(x, x))
-            x = norm_2(x + ffn(x))
-        return x
+            x = norm_1(x + attn(x, x, mask))
+            x = norm_2(x + ffn(x, mask))
+        return masked(x, mask)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from tts_engine.sovits.attention import masked
 from tts_engine.sovits.config import SoVITSConfig
 from tts_engine.sovits.weight_norm import WeightNormConv1d
 
@@ -26,8 +27,10 @@ class WaveNet(nn.Module):
             # The last layer feeds only the skip path.
             self.res_skip_layers.append(WeightNormConv1d(hidden, 2 * hidden if i < n_layers - 1 else hidden, 1))
 
-    def forward(self, x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, g: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """mask (B, 1, T) for a padded batch: every dilated conv then reads zeros past a row's end."""
         cond = self.cond_layer(g)                                       # (B, 2H * layers, 1)
+        x = masked(x, mask)
         h = self.hidden
         out = torch.zeros_like(x)
         last = len(self.in_layers) - 1
@@ -38,9 +41,9 @@ class WaveNet(nn.Module):
             if i == last:
                 out = out + r
             else:
-                x = x + r[:, :h]
+                x = masked(x + r[:, :h], mask)
                 out = out + r[:, h:]
-        return out
+        return masked(out, mask)
 
 
 class Coupling(nn.Module):
@@ -54,16 +57,16 @@ class Coupling(nn.Module):
         self.enc = WaveNet(c.hidden_channels, c.flow_kernel, c.flow_dilation_rate, c.flow_layers, c.gin_channels)
         self.post = nn.Conv1d(c.hidden_channels, self.half, 1)
 
-    def reverse(self, x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+    def reverse(self, x: torch.Tensor, g: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         x0, x1 = x.split(self.half, dim=1)
-        shift = self.post(self.enc(self.pre(x0), g))
+        shift = masked(self.post(self.enc(self.pre(x0), g, mask)), mask)
         return torch.cat([x0, x1 - shift], dim=1)
 
 
 class Flip(nn.Module):
     """Reverses the channel order (its own inverse); holds no parameters."""
 
-    def reverse(self, x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+    def reverse(self, x: torch.Tensor, g: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         return x.flip(1)
 
 
@@ -77,8 +80,9 @@ class Flow(nn.Module):
             self.flows.append(Coupling(config))
             self.flows.append(Flip())
 
-    def reverse(self, z_p: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+    def reverse(self, z_p: torch.Tensor, g: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """mask (B, 1, T) when z_p is a padded batch."""
         x = z_p
         for layer in reversed(self.flows):
-            x = layer.reverse(x, g)
-        return x
+            x = layer.reverse(x, g, mask)
+        return masked(x, mask)

@@ -14,6 +14,7 @@ from torch import nn
 
 from tts_engine.errors import VoiceFileError
 from tts_engine.loader import SOVITS_OPTIONAL_PREFIXES, SoVITSCheckpoint, load_weights
+from tts_engine.sovits.attention import length_mask
 from tts_engine.sovits.config import SoVITSConfig
 from tts_engine.sovits.flow import Flow
 from tts_engine.sovits.generator import Generator
@@ -100,8 +101,37 @@ class Synthesizer(nn.Module):
         noise = torch.randn(m_p.shape, generator=generator, device=noise_device, dtype=m_p.dtype).to(m_p.device)
         z_p = m_p + noise * torch.exp(logs_p) * noise_scale
         z = self.flow.reverse(z_p, ge)
-        audio = self.dec(z, ge)                                            # (B, 1, T2' * hop)
+        audio = self.vocode(z, ge)                                         # (B, 1, T2' * hop)
         return audio, m_p, logs_p, z
+
+    def forward_padded(self, codes: torch.Tensor, code_lengths: torch.Tensor, phones: torch.Tensor,
+                       phone_lengths: torch.Tensor, ge: torch.Tensor, noise: torch.Tensor,
+                       noise_scale: float = DEFAULT_NOISE_SCALE) -> torch.Tensor:
+        """A right-padded batch at speed 1, each row decoded as if alone: audio (B, 1, 2T * hop).
+
+        codes (B, 1, T) with code_lengths (B,); phones (B, N) with phone_lengths (B,); ge (B, gin, 1);
+        noise (B, inter, 2T): row b's standard-normal draw for its first 2 * code_lengths[b] frames
+        (what ``forward`` would draw for it alone), anything after. Row b's audio is its first
+        code_lengths[b] * samples_per_token samples; the rest is zero.
+        """
+        stride = self.config.semantic_stride
+        frame_lengths = code_lengths * stride
+        frame_mask = length_mask(frame_lengths, codes.shape[-1] * stride, noise.dtype)   # (B, 1, T2)
+        phone_mask = length_mask(phone_lengths, phones.shape[-1], noise.dtype)             # (B, 1, N)
+        frames = self.quantizer.decode(codes[:, 0]).repeat_interleave(stride, dim=-1)
+        m_p, logs_p = self.enc_p(frames, phones, ge, 1.0, frame_mask, phone_mask)
+        z_p = m_p + noise * frame_mask * torch.exp(logs_p) * noise_scale
+        z = self.flow.reverse(z_p, ge, frame_mask)
+        return self.vocode(z, ge, frame_lengths)
+
+    def vocode(self, z: torch.Tensor, ge: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """The generator on z (B, inter, T2), in the generator's own dtype; audio comes back in z's dtype.
+
+        The generator is most of the decode's work, so it may be cast apart from the rest (e.g.
+        ``synthesizer.dec.to(torch.bfloat16)`` on a CPU with native bf16, the rest in float32).
+        """
+        dtype = self.dec.conv_pre.weight.dtype
+        return self.dec(z.to(dtype), ge.to(dtype), lengths).to(z.dtype)
 
     def decode_trace(self, codes: torch.Tensor, phones: torch.Tensor, refer_specs: Sequence[torch.Tensor],
                      speed: float = 1.0, noise_scale: float = DEFAULT_NOISE_SCALE,

@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from tts_engine.sovits.attention import Encoder, MultiHeadAttention
+from tts_engine.sovits.attention import Encoder, MultiHeadAttention, masked
 from tts_engine.sovits.config import SoVITSConfig
 
 
@@ -19,11 +19,12 @@ class MRTE(nn.Module):
         self.text_pre = nn.Conv1d(channels, hidden, 1)
         self.c_post = nn.Conv1d(hidden, channels, 1)
 
-    def forward(self, ssl: torch.Tensor, text: torch.Tensor, ge: torch.Tensor) -> torch.Tensor:
-        """ssl (B, C, T), text (B, C, N), ge (B, hidden, 1) -> (B, C, T)."""
-        s = self.c_pre(ssl)                                         # (B, hidden, T)
-        x = self.cross_attention(s, self.text_pre(text)) + s + ge
-        return self.c_post(x)
+    def forward(self, ssl: torch.Tensor, text: torch.Tensor, ge: torch.Tensor,
+                ssl_mask: torch.Tensor | None = None, text_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """ssl (B, C, T), text (B, C, N), ge (B, hidden, 1) -> (B, C, T); masks (B, 1, T|N) when padded."""
+        s = self.c_pre(masked(ssl, ssl_mask))                       # (B, hidden, T)
+        x = self.cross_attention(s, self.text_pre(masked(text, text_mask)), text_mask) + s + ge
+        return self.c_post(masked(x, ssl_mask))
 
 
 class TextEncoder(nn.Module):
@@ -45,13 +46,19 @@ class TextEncoder(nn.Module):
         self.proj = nn.Conv1d(c.hidden_channels, 2 * c.inter_channels, 1)
         self.inter_channels = c.inter_channels
 
-    def forward(self, frames: torch.Tensor, phones: torch.Tensor, ge: torch.Tensor,
-                speed: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
-        """Prior statistics; ``speed`` != 1 resamples time linearly to int(T2/speed)+1 frames before proj."""
-        y = self.encoder_ssl(self.ssl_proj(frames))                    # (B, hidden, T2)
-        text = self.encoder_text(self.text_embedding(phones).transpose(1, 2))  # (B, hidden, N)
-        y = self.encoder2(self.mrte(y, text, ge))
+    def forward(self, frames: torch.Tensor, phones: torch.Tensor, ge: torch.Tensor, speed: float = 1.0,
+                frame_mask: torch.Tensor | None = None, phone_mask: torch.Tensor | None = None
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Prior statistics; ``speed`` != 1 resamples time linearly to int(T2/speed)+1 frames before proj.
+
+        A padded batch passes frame_mask (B, 1, T2) and phone_mask (B, 1, N) and must use speed 1.
+        """
+        if speed != 1 and (frame_mask is not None or phone_mask is not None):
+            raise ValueError("a padded batch decodes at speed 1 only")
+        y = self.encoder_ssl(self.ssl_proj(masked(frames, frame_mask)), frame_mask)     # (B, hidden, T2)
+        text = self.encoder_text(self.text_embedding(phones).transpose(1, 2), phone_mask)  # (B, hidden, N)
+        y = self.encoder2(self.mrte(y, text, ge, frame_mask, phone_mask), frame_mask)
         if speed != 1:
             y = F.interpolate(y, size=int(y.shape[-1] / speed) + 1, mode="linear", align_corners=False)
-        m_p, logs_p = self.proj(y).split(self.inter_channels, dim=1)
+        m_p, logs_p = masked(self.proj(y), frame_mask).split(self.inter_channels, dim=1)
         return m_p, logs_p

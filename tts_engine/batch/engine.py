@@ -1,0 +1,248 @@
+"""GSVEngine: the batched GPT-SoVITS engine behind the flows' `Engine` protocol.
+
+Example::
+
+    from tts_engine.batch import EngineOptions, GSVEngine
+    from tts_engine.voice import Voice
+
+    voice = Voice.load(gpt_path, sovits_path, hubert_dir, bert_dir)          # device="cuda" on a GPU
+    prompt = voice.prompt_from(ref_wav, ref_phone_ids, ref_segments)
+    engine = GSVEngine(voice, prompt, EngineOptions())
+    for result in engine.synthesize(jobs):   # SentenceJobs from text_prep/flows, any number
+        ...                                   # SentenceAudio in input order, guard findings in .flags
+
+Per chunk of sentences: batched BERT features, continuous-batching GPT decoding
+(`SemanticScheduler`), masked batched SoVITS decoding (`BatchVocoder`), then the quality guards;
+sentences that fail are decoded again with a derived seed, up to `guards.max_retries` times, and
+keep the attempt with the fewest problems. Attempt 0 of a job equals
+`voice.synthesize(job.phone_ids, job.segments, prompt, options.sampling, seed=job.seed,
+max_steps=guards.token_budget(len(job.phone_ids)))` (same tokens; audio within float tolerance).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Iterator, Sequence
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from tts_engine.batch.guards import GuardOptions, audio_problems, retried_flag, token_problems
+from tts_engine.batch.pipeline import Pipeline
+from tts_engine.batch.scheduler import SemanticRequest, SemanticScheduler
+from tts_engine.batch.seeds import attempt_seed
+from tts_engine.batch.sovits_batch import MAX_BATCH_TOKENS, BatchVocoder, VocodeItem
+from tts_engine.batch.text_features import batch_text_features
+from tts_engine.engine import SentenceAudio, SentenceJob
+from tts_engine.errors import EngineError
+from tts_engine.gpt import Generated, SamplingOptions
+from tts_engine.reference import VoicePrompt
+from tts_engine.sovits.synthesizer import DEFAULT_NOISE_SCALE
+from tts_engine.voice import Voice
+
+log = logging.getLogger(__name__)
+
+ENGINE_NAME = "gpt-sovits"
+ENGINE_VERSION = "1"      # bump when this engine changes the audio it produces
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """Everything besides the voice and the sentence that decides the batched engine's output or speed."""
+
+    sampling: SamplingOptions = SamplingOptions()
+    speed: float = 1.0
+    noise_scale: float = DEFAULT_NOISE_SCALE
+    guards: GuardOptions = GuardOptions()
+    gpt_rows: int = 16                        # live sentences in GPT decoding
+    sovits_batch: int = 0                     # sentences per SoVITS call (0: 1 on CPU, where padding only costs; 16 else)
+    sovits_batch_tokens: int = MAX_BATCH_TOKENS
+    chunk: int = 128                          # sentences per round of BERT -> GPT -> SoVITS
+    kv_memory_fraction: float = 0.5           # of free accelerator memory the KV cache may take
+    sovits_workers: int = 0                   # SoVITS threads beside the GPT thread (0: one per core on CPU, else 1)
+    stage_threads: int = 0                    # intra-op threads per stage thread (0: 1 on CPU, torch's default else)
+
+    def __post_init__(self) -> None:
+        if not 0.25 <= self.speed <= 4.0:
+            raise ValueError(f"speed must be in [0.25, 4], got {self.speed}")
+        if self.noise_scale < 0:
+            raise ValueError(f"noise_scale must be non-negative, got {self.noise_scale}")
+        if self.sovits_workers < 0 or self.stage_threads < 0:
+            raise ValueError("sovits_workers and stage_threads must be non-negative (0 = automatic)")
+        if self.sovits_batch < 0:
+            raise ValueError("sovits_batch must be non-negative (0 = automatic)")
+        for name in ("gpt_rows", "sovits_batch_tokens", "chunk"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if not 0 < self.kv_memory_fraction <= 1:
+            raise ValueError(f"kv_memory_fraction must be in (0, 1], got {self.kv_memory_fraction}")
+
+
+@dataclass
+class StageTimes:
+    """Wall seconds spent per stage and the audio seconds produced, accumulated over calls."""
+
+    bert: float = 0.0
+    gpt: float = 0.0
+    sovits: float = 0.0
+    audio: float = 0.0
+    sentences: int = 0
+    attempts: int = 0
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class _Take:
+    """One attempt's outcome for a sentence."""
+
+    audio: np.ndarray
+    problems: list[str]
+
+
+class GSVEngine:
+    """The Engine protocol over a loaded `Voice` and one `VoicePrompt`, batching every stage.
+
+    The voice's models are used as loaded, nothing is copied: each runs in its own dtype, so a voice
+    whose GPT is bfloat16 and whose synthesizer is float32 (fast and faithful on a CPU) works as is.
+    """
+
+    name = ENGINE_NAME
+
+    def __init__(self, voice: Voice, prompt: VoicePrompt, options: EngineOptions = EngineOptions()) -> None:
+        self.voice = voice
+        self.prompt = prompt
+        self.options = options
+        self.sample_rate = voice.sample_rate
+        self.times = StageTimes()
+        self._fingerprint: str | None = None
+        param = next(voice.synthesizer.parameters())
+        with torch.inference_mode():   # the timbre is the prompt's: computed once, shared by every sentence
+            self._ge = voice.synthesizer.timbre([prompt.refer_spec.to(param.device, param.dtype)])  # (1, gin, 1)
+        self._phone_limit = min(voice.gpt.cfg.phoneme_vocab_size, voice.synthesizer.config.n_symbols)
+
+    def fingerprint(self) -> str:
+        """Hash of the engine version, its options, the voice's weights and dtype, and the prompt."""
+        if self._fingerprint is None:
+            digest = hashlib.sha256()
+            meta = {"engine": self.name, "version": ENGINE_VERSION, "voice": self.voice.version,
+                    "dtype": str(self.voice.dtype), "device": self.voice.device.type,
+                    "options": asdict(self.options)}
+            digest.update(json.dumps(meta, sort_keys=True, default=str).encode())
+            for module in (self.voice.gpt, self.voice.synthesizer):
+                for name, tensor in sorted(module.state_dict().items()):
+                    digest.update(name.encode())
+                    digest.update(_tensor_bytes(tensor))
+            for tensor in (self.prompt.semantic, self.prompt.refer_spec, self.prompt.phone_ids, self.prompt.bert):
+                digest.update(_tensor_bytes(tensor))
+            self._fingerprint = digest.hexdigest()
+        return self._fingerprint
+
+    def synthesize(self, jobs: Sequence[SentenceJob]) -> Iterator[SentenceAudio]:
+        """Synthesise the jobs, yielding one result per job in the input order."""
+        for start in range(0, len(jobs), self.options.chunk):
+            chunk = jobs[start:start + self.options.chunk]
+            for job, take in zip(chunk, self.render(chunk)):
+                yield SentenceAudio(job.key, take.audio, self.sample_rate, take.problems)
+
+    def render(self, jobs: Sequence[SentenceJob], forced_tokens: Sequence[int] | None = None) -> list[_Take]:
+        """All stages for a chunk, with guard retries; `forced_tokens` (benchmarks) fixes token counts."""
+        for job in jobs:
+            if not job.phone_ids or not all(0 <= p < self._phone_limit for p in job.phone_ids):
+                raise EngineError(f"sentence {job.key[:12]}: phone ids missing or outside this "
+                                  f"{self.voice.version} voice's table of {self._phone_limit}")
+        t0 = time.perf_counter()
+        features = batch_text_features(self.voice.bert, [job.segments for job in jobs])
+        self.times.bert += time.perf_counter() - t0
+        for job, feature in zip(jobs, features):
+            if feature.shape[1] != len(job.phone_ids):
+                raise EngineError(f"sentence {job.key[:12]}: segments cover {feature.shape[1]} phones "
+                                  f"but it has {len(job.phone_ids)} phone ids")
+        guards = self.options.guards
+        takes: list[_Take | None] = [None] * len(jobs)
+        retries = [0] * len(jobs)
+        pending = list(range(len(jobs)))
+        attempts = 1 if forced_tokens is not None else guards.max_retries + 1
+        for attempt in range(attempts):
+            if not pending:
+                break
+            seeds = [attempt_seed(jobs[i].seed, attempt) for i in pending]
+            forced = None if forced_tokens is None else [forced_tokens[i] for i in pending]
+            generated, audio = self._attempt([jobs[i] for i in pending], [features[i] for i in pending],
+                                             seeds, forced)
+            still = []
+            for i, g, wave in zip(pending, generated, audio):
+                problems = [] if forced is not None else (
+                    token_problems(g.tokens.tolist(), g.hit_eos, len(jobs[i].phone_ids), guards)
+                    + audio_problems(wave, guards))
+                if takes[i] is None or len(problems) < len(takes[i].problems):
+                    takes[i] = _Take(wave, problems)
+                retries[i] = attempt
+                if problems and attempt < attempts - 1:
+                    still.append(i)
+            self.times.attempts += len(pending)
+            pending = still
+        for take, n in zip(takes, retries):
+            if n:
+                take.problems = take.problems + [retried_flag(n)]
+            self.times.audio += take.audio.size / self.sample_rate
+        self.times.sentences += len(jobs)
+        return [t for t in takes if t is not None]
+
+    def _attempt(self, jobs: Sequence[SentenceJob], features: Sequence[Tensor], seeds: Sequence[int],
+                 forced: Sequence[int] | None) -> tuple[list[Generated], list[np.ndarray]]:
+        """GPT then SoVITS for one attempt of some jobs, the stages overlapped (see `pipeline.py`)."""
+        voice, prompt = self.voice, self.prompt
+        with_prompt = prompt.phone_ids.numel() > 0   # reference-free mode: no transcript, no semantic prompt
+        requests, items = [], []
+        for k, (job, feature) in enumerate(zip(jobs, features)):
+            target = torch.tensor(job.phone_ids, dtype=torch.long, device=voice.device)
+            items.append(target)
+            bert = feature.to(device=voice.device, dtype=voice.dtype)
+            if with_prompt:
+                target = torch.cat([prompt.phone_ids.to(voice.device), target])
+                bert = torch.cat([prompt.bert.to(device=voice.device, dtype=voice.dtype), bert], dim=1)
+            requests.append(SemanticRequest(target, bert, seeds[k],
+                                            max_steps=self.options.guards.token_budget(len(job.phone_ids)),
+                                            forced_tokens=None if forced is None else forced[k]))
+        semantic = prompt.semantic if with_prompt else prompt.semantic[:0]
+        scheduler = SemanticScheduler(voice.gpt, semantic, self.options.sampling, rows=self.options.gpt_rows,
+                                      memory_budget=self._kv_budget())
+        cpu = voice.device.type == "cpu"
+        sovits_batch = self.options.sovits_batch or (1 if cpu else 16)
+        vocoder = BatchVocoder(voice.synthesizer, self._ge, sovits_batch, self.options.sovits_batch_tokens, self.options.noise_scale, self.options.speed)
+        generated: dict[int, Generated] = {}
+
+        def finished_rows() -> Iterator[tuple[int, VocodeItem]]:
+            for index, row in scheduler.iter_finished(requests):
+                generated[index] = row
+                yield index, VocodeItem(row.tokens, items[index], seeds[index])
+
+        workers = self.options.sovits_workers or ((os.cpu_count() or 1) if cpu else 1)
+        pipeline = Pipeline(workers=workers, max_group=sovits_batch,
+                            threads=self.options.stage_threads or (1 if cpu else None))
+        audio = pipeline.run(finished_rows, vocoder.vocode)
+        self.times.gpt += pipeline.times.produce
+        self.times.sovits += pipeline.times.consume
+        self.times.extra["gpt_occupancy"] = scheduler.stats.occupancy
+        return [generated[i] for i in range(len(jobs))], [audio[i] for i in range(len(jobs))]
+
+    def _kv_budget(self) -> int | None:
+        """Bytes the KV cache may take on an accelerator (None on the CPU: RAM is not the limit there)."""
+        device = self.voice.device
+        if device.type != "cuda":
+            return None
+        free, _total = torch.cuda.mem_get_info(device)
+        return int(free * self.options.kv_memory_fraction)
+
+
+def _tensor_bytes(tensor: Tensor) -> bytes:
+    """Raw bytes of a tensor on the CPU (bf16 viewed as int16 so numpy can hold it)."""
+    t = tensor.detach().cpu().contiguous()
+    if t.dtype == torch.bfloat16:
+        t = t.view(torch.int16)
+    return t.numpy().tobytes()

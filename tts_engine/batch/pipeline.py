@@ -1,0 +1,109 @@
+"""Two-stage overlap: one thread produces finished GPT rows, worker threads vocode them as they arrive.
+
+On a CPU the GPT's decode steps are many small ops that scale badly across cores (and collapse when
+another process holds a core), while SoVITS is a few huge convolutions. Running the stages in
+their own threads, each with its own intra-op thread count, keeps every core busy: GPT decoding
+on one core while SoVITS decodes earlier sentences on the others. Torch releases the GIL inside
+ops, and its intra-op thread count is per calling thread, so nothing global changes.
+"""
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable, Generic, Iterator, TypeVar
+
+import torch
+
+In = TypeVar("In")
+Out = TypeVar("Out")
+
+_DONE = object()
+
+
+@dataclass
+class PipelineTimes:
+    """Wall seconds of the producer thread and busy seconds summed over the workers."""
+
+    produce: float = 0.0
+    consume: float = 0.0
+
+
+class Pipeline(Generic[In, Out]):
+    """Runs `produce()` (yielding (index, item)) in one thread and `consume(batch)` in `workers` threads.
+
+    `consume` gets up to `max_group` (index, item) pairs at a time, whatever has arrived, and
+    returns one output per pair in the same order. `threads` sets each thread's intra-op torch
+    threads (None leaves them as they are). The first exception of any thread is re-raised.
+    """
+
+    def __init__(self, workers: int = 1, max_group: int = 1, threads: int | None = None) -> None:
+        if workers < 1 or max_group < 1:
+            raise ValueError("workers and max_group must be at least 1")
+        self.workers = workers
+        self.max_group = max_group
+        self.threads = threads
+        self.times = PipelineTimes()
+
+    def run(self, produce: Callable[[], Iterator[tuple[int, In]]],
+            consume: Callable[[list[In]], list[Out]]) -> dict[int, Out]:
+        """Both stages to completion; outputs by index."""
+        inbox: queue.Queue = queue.Queue()
+        results: dict[int, Out] = {}
+        errors: list[BaseException] = []
+        lock = threading.Lock()
+
+        def producer() -> None:
+            self._set_threads()
+            start = time.perf_counter()
+            try:
+                for index, item in produce():
+                    inbox.put((index, item))
+            except BaseException as exc:   # handed to the caller below
+                errors.append(exc)
+            finally:
+                self.times.produce = time.perf_counter() - start
+                for _ in range(self.workers):
+                    inbox.put(_DONE)
+
+        def worker() -> None:
+            self._set_threads()
+            while True:
+                first = inbox.get()
+                if first is _DONE:
+                    return
+                group = [first]
+                while len(group) < self.max_group:
+                    try:
+                        extra = inbox.get_nowait()
+                    except queue.Empty:
+                        break
+                    if extra is _DONE:
+                        inbox.put(_DONE)   # leave it for this worker's next get
+                        break
+                    group.append(extra)
+                start = time.perf_counter()
+                try:
+                    outputs = consume([item for _, item in group])
+                except BaseException as exc:
+                    errors.append(exc)
+                    return
+                with lock:
+                    self.times.consume += time.perf_counter() - start
+                    results.update((index, out) for (index, _), out in zip(group, outputs))
+
+        threads = [threading.Thread(target=producer, name="gsv-gpt", daemon=True)]
+        threads += [threading.Thread(target=worker, name=f"gsv-sovits-{i}", daemon=True)
+                    for i in range(self.workers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
+        return results
+
+    def _set_threads(self) -> None:
+        if self.threads is not None:
+            torch.set_num_threads(self.threads)
