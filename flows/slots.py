@@ -21,9 +21,12 @@ LOCK_FILE = "bookvoice-synthesis.lock"
 PREFECT_LEASE_S = 60.0      # a dead holder's Prefect slot frees after this long (renewed while alive)
 
 
+LOCK_ENV = "BOOKVOICE_SYNTHESIS_LOCK"   # overrides the lock file (one per device; tests use their own)
+
+
 def default_lock_path() -> Path:
-    """The machine-wide lock file (in the system temp folder)."""
-    return Path(tempfile.gettempdir()) / LOCK_FILE
+    """The machine-wide lock file: ``$BOOKVOICE_SYNTHESIS_LOCK`` or one in the system temp folder."""
+    return Path(os.environ.get(LOCK_ENV) or Path(tempfile.gettempdir()) / LOCK_FILE)
 
 
 class SynthesisSlot:

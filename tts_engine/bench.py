@@ -30,6 +30,7 @@ from tts_engine.batch import EngineOptions, GSVEngine, GuardOptions
 from tts_engine.engine import SentenceJob, TextSegment
 from tts_engine.features import BertFeatures
 from tts_engine.gpt import GPTConfig, SamplingOptions, Text2Semantic
+from tts_engine.gpt.config import BERT_DIM
 from tts_engine.gpt.decode import prefill_mask
 from tts_engine.reference import VoicePrompt
 from tts_engine.sovits.config import SoVITSConfig
@@ -128,8 +129,14 @@ def build_voice(kit: Path | None, device: torch.device, precision: Precision, wi
     gpt = gpt.to(dtype=precision.gpt).eval()
     synthesizer = synthesizer.to(dtype=precision.sovits).eval()
     synthesizer.dec.to(dtype=precision.vocoder)
-    bert = random_bert(device, precision.gpt, workdir) if with_bert else None
+    bert = random_bert(device, precision.gpt, workdir) if with_bert else _NoBert()
     return Voice(gpt, synthesizer, None, bert, "v2", device, precision.gpt)
+
+
+class _NoBert:
+    """Stands in for BERT when its stage is skipped: the bench's sentences are then marked non-Chinese."""
+
+    hidden_size = BERT_DIM   # only zero features are made
 
 
 def random_bert(device: torch.device, dtype: torch.dtype, workdir: Path) -> BertFeatures:
@@ -152,8 +159,8 @@ def make_prompt(workload: Workload, voice: Voice, rng: torch.Generator) -> Voice
         bert=torch.randn(dim, workload.prompt_phones, generator=rng) * 0.1)
 
 
-def make_jobs(lengths: list[tuple[int, int]], rng: np.random.Generator) -> list[SentenceJob]:
-    """Chinese sentences of the given phone counts (2 phones per character)."""
+def make_jobs(lengths: list[tuple[int, int]], rng: np.random.Generator, lang: str = "zh") -> list[SentenceJob]:
+    """Chinese sentences of the given phone counts (2 phones per character); another `lang` gets no BERT."""
     jobs = []
     for i, (phones, _tokens) in enumerate(lengths):
         chars = "".join(rng.choice(list(BENCH_CHARS), phones // PHONES_PER_CHAR))
@@ -161,7 +168,7 @@ def make_jobs(lengths: list[tuple[int, int]], rng: np.random.Generator) -> list[
         word2ph[-1] += phones - sum(word2ph)
         ids = tuple(int(x) for x in rng.integers(*BENCH_PHONE_IDS, phones))
         jobs.append(SentenceJob(key=f"bench{i}", text=chars, lang="zh", seed=i, phone_ids=ids,
-                                segments=(TextSegment("zh", chars, phones, tuple(word2ph)),)))
+                                segments=(TextSegment(lang, chars, phones, tuple(word2ph)),)))
     return jobs
 
 
@@ -178,10 +185,12 @@ def precision_check(voice: Voice, reference: Voice, prompt: VoicePrompt, job: Se
     phones = torch.cat([prompt.phone_ids, torch.tensor(job.phone_ids)])
     bert = torch.cat([prompt.bert, torch.zeros(prompt.bert.shape[0], len(job.phone_ids))], dim=1)
     logits = []
+    n, P = phones.numel(), prompt.semantic.numel()
     for v in (voice, reference):
-        n, P = phones.numel(), prompt.semantic.numel()
-        x = torch.cat([v.gpt.embed_text(phones.view(1, n).to(v.device), bert.view(1, -1, n).to(v.device, v.gpt.ar_predict_layer.weight.dtype)),
-                       v.gpt.embed_audio(prompt.semantic.view(1, P).to(v.device), torch.arange(P, device=v.device))], dim=1)
+        dtype = v.gpt.ar_predict_layer.weight.dtype
+        text = v.gpt.embed_text(phones.view(1, n).to(v.device), bert.view(1, -1, n).to(v.device, dtype))
+        audio = v.gpt.embed_audio(prompt.semantic.view(1, P).to(v.device), torch.arange(P, device=v.device))
+        x = torch.cat([text, audio], dim=1)
         cache = v.gpt.new_cache(1, n + P, torch.float32)
         mask = prefill_mask(torch.tensor([n]), torch.tensor([n + P]), n + P).to(v.device)
         hidden = v.gpt.step(x, cache.k, cache.v, torch.zeros(1, dtype=torch.long, device=v.device), mask)
@@ -209,7 +218,7 @@ def run(workload: Workload, device: torch.device, precision: Precision, kit: Pat
         voice = build_voice(kit, device, precision, with_bert, Path(tmp))
         rng = np.random.default_rng(0)
         lengths = sentence_lengths(workload, rng)
-        jobs = make_jobs(lengths, rng)
+        jobs = make_jobs(lengths, rng, "zh" if with_bert else "en")
         prompt = make_prompt(workload, voice, torch.Generator().manual_seed(0))
         forced = [tokens for _, tokens in lengths]
         audio_s = sum(forced) / TOKENS_PER_SECOND

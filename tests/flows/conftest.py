@@ -23,6 +23,14 @@ def prefect_server() -> str:
         yield PREFECT_API_URL.value()
 
 
+@pytest.fixture(autouse=True)
+def private_synthesis_lock(tmp_path_factory, monkeypatch) -> None:
+    """Tests take their own synthesis lock, so a real render on this machine never stalls them (nor they it)."""
+    from flows.slots import LOCK_ENV
+
+    monkeypatch.setenv(LOCK_ENV, str(tmp_path_factory.getbasetemp() / "synthesis.lock"))
+
+
 @dataclass(frozen=True)
 class FakeSegment:
     lang: str

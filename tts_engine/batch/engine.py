@@ -60,7 +60,7 @@ class EngineOptions:
     noise_scale: float = DEFAULT_NOISE_SCALE
     guards: GuardOptions = GuardOptions()
     gpt_rows: int = 16                        # live sentences in GPT decoding
-    sovits_batch: int = 0                     # sentences per SoVITS call (0: 1 on CPU, where padding only costs; 16 else)
+    sovits_batch: int = 0                     # sentences per SoVITS call (0: 1 on CPU, 16 on accelerators)
     sovits_batch_tokens: int = MAX_BATCH_TOKENS
     chunk: int = 128                          # sentences per round of BERT -> GPT -> SoVITS
     kv_memory_fraction: float = 0.5           # of free accelerator memory the KV cache may take
@@ -214,7 +214,8 @@ class GSVEngine:
                                       memory_budget=self._kv_budget())
         cpu = voice.device.type == "cpu"
         sovits_batch = self.options.sovits_batch or (1 if cpu else 16)
-        vocoder = BatchVocoder(voice.synthesizer, self._ge, sovits_batch, self.options.sovits_batch_tokens, self.options.noise_scale, self.options.speed)
+        vocoder = BatchVocoder(voice.synthesizer, self._ge, sovits_batch, self.options.sovits_batch_tokens,
+                               self.options.noise_scale, self.options.speed)
         generated: dict[int, Generated] = {}
 
         def finished_rows() -> Iterator[tuple[int, VocodeItem]]:

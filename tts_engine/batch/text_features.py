@@ -20,8 +20,7 @@ BERT_BATCH = 32
 @torch.inference_mode()
 def batch_text_features(bert: BertFeatures, sentences: Sequence[Sequence[TextSegment]],
                         batch_size: int = BERT_BATCH) -> list[Tensor]:
-    """(hidden, n_phones) features of every sentence's segments, in order."""
-    param = next(bert.model.parameters())
+    """(hidden, n_phones) features of every sentence's segments, in order (float32 zeros off Chinese runs)."""
     runs = [(s, k, seg) for s, segments in enumerate(sentences) for k, seg in enumerate(segments)
             if seg.lang == BERT_LANG]
     for _, _, seg in runs:
@@ -29,6 +28,7 @@ def batch_text_features(bert: BertFeatures, sentences: Sequence[Sequence[TextSeg
             raise TextFeatureError(f"zh segment {seg.norm_text!r}: word2ph {seg.word2ph} does not match "
                                    f"{len(seg.norm_text)} characters and {seg.n_phones} phones")
     rows: dict[tuple[int, int], Tensor] = {}
+    param = next(bert.model.parameters()) if runs else torch.zeros(0)
     order = sorted(range(len(runs)), key=lambda i: len(runs[i][2].norm_text))
     for start in range(0, len(order), batch_size):
         chunk = [runs[i] for i in order[start:start + batch_size]]
@@ -44,9 +44,8 @@ def batch_text_features(bert: BertFeatures, sentences: Sequence[Sequence[TextSeg
             rows[s, k] = char_rows.repeat_interleave(torch.tensor(seg.word2ph, device=param.device), dim=0).T
     out = []
     for s, segments in enumerate(sentences):
-        parts = [rows[s, k] if (s, k) in rows
-                 else torch.zeros(bert.hidden_size, seg.n_phones, device=param.device, dtype=param.dtype)
+        parts = [rows[s, k] if (s, k) in rows else torch.zeros(bert.hidden_size, seg.n_phones)
                  for k, seg in enumerate(segments)]
-        out.append(torch.cat(parts, dim=1) if parts
-                   else torch.zeros(bert.hidden_size, 0, device=param.device, dtype=param.dtype))
+        parts = [p.to(param.device, param.dtype) for p in parts] if rows else parts
+        out.append(torch.cat(parts, dim=1) if parts else torch.zeros(bert.hidden_size, 0))
     return out
