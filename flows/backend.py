@@ -32,22 +32,16 @@ def prefect_backend(project_root: Path) -> Iterator[str]:
     """Run the block against ``PREFECT_API_URL`` when one is configured, else an embedded ephemeral server.
 
     Embedded mode keeps Prefect's home (SQLite history) in ``<project>/.bookvoice/prefect`` and turns off
-    telemetry; run chatter is kept off the progress bars. Nothing is changed outside the block.
+    telemetry. Prefect's own loggers stay quiet from here to the end of the process (their shutdown
+    messages come after the block), so the CLI's progress bars and one-line errors are all a user sees.
     """
     from prefect.settings import temporary_settings
 
     updates, where = _backend_settings(project_root)
-    # Prefect set its loggers up at import time; run states and failures are reported by the CLI itself
-    loggers = [logging.getLogger(name) for name in PREFECT_RUN_LOGGERS]
-    previous = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.CRITICAL)
-    try:
-        with temporary_settings(updates=updates):
-            yield where
-    finally:
-        for logger, level in zip(loggers, previous):
-            logger.setLevel(level)
+    for name in PREFECT_RUN_LOGGERS:      # Prefect set its loggers up at import time
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    with temporary_settings(updates=updates):
+        yield where
 
 
 def concurrency_limit_exists(name: str) -> bool:

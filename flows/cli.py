@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -151,9 +152,16 @@ def schedule(
         serve_nightly(project, cron)
 
 
+def _not_prefect_internal(record: logging.LogRecord) -> bool:
+    """Drop Prefect's service chatter (its service loggers ignore levels; failures reach the CLI as exceptions)."""
+    return f"{os.sep}prefect{os.sep}" not in record.pathname
+
+
 def main() -> None:
     """Entry point: run the app, turning bad-input exceptions into one line and exit code 2."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_not_prefect_internal)
     try:
         app(standalone_mode=False)
     except click.exceptions.Exit as exc:
