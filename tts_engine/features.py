@@ -5,9 +5,16 @@ HuBERT follows the reference inference recipe (REFERENCE §2.1): the raw 16 kHz 
 no feature-extractor normalisation, no attention mask, 0.6 s of zeros appended. BERT follows
 §5.4: hidden_states[-3] without [CLS]/[SEP], one row per character repeated by word2ph; every
 non-Chinese segment gets zeros.
+
+Context windows (beyond the reference): given a `TextWindow` (the sentence's neighbours), each
+Chinese run is read inside ``[CLS] left + run + right [SEP]``, where left/right are the neighbours
+and the sentence's other runs, and only the run's own positions are kept, so its features reflect
+the surrounding text. Each piece is tokenised on its own, so the run's positions are exact however
+the context tokenises. With no window (None) every run is read alone, as the reference does.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -21,6 +28,7 @@ HUBERT_SAMPLE_RATE = 16000
 HUBERT_TAIL_PAD = 9600        # int(32000 * 0.3) zeros, appended to the 16 kHz wave (0.6 s)
 BERT_HIDDEN_LAYER = -3        # hidden_states[-3]: the output of encoder layer L-2
 BERT_LANG = "zh"              # the only language whose segments get BERT features
+CONTEXT_SEPARATOR = " "       # joins context pieces; the tokenizer drops whitespace between Chinese characters
 
 
 class TextFeatureError(EngineError):
@@ -62,6 +70,40 @@ class HubertFeatures:
         return hidden["last_hidden_state"].transpose(1, 2)
 
 
+@dataclass(frozen=True)
+class TextWindow:
+    """The text around a sentence that its Chinese runs are read with (normalised neighbours, in order)."""
+
+    before: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BertRun:
+    """One Chinese run as model input: token ids with [CLS]/[SEP] and where the run's own tokens start."""
+
+    segment: TextSegment
+    ids: tuple[int, ...]
+    start: int
+
+
+def run_contexts(segments: Sequence[TextSegment], window: TextWindow | None) -> list[tuple[str, str]]:
+    """(left, right) text of every segment: neighbours plus the sentence's other runs ("", "" without a window)."""
+    if window is None:
+        return [("", "")] * len(segments)
+    texts = [seg.norm_text for seg in segments]
+    return [(CONTEXT_SEPARATOR.join([*window.before, *texts[:k]]).strip(),
+             CONTEXT_SEPARATOR.join([*texts[k + 1:], *window.after]).strip()) for k in range(len(segments))]
+
+
+def check_alignment(seg: TextSegment) -> None:
+    """TextFeatureError unless word2ph has one entry per character and sums to the run's phone count."""
+    if len(seg.word2ph) != len(seg.norm_text) or sum(seg.word2ph) != seg.n_phones:
+        raise TextFeatureError(
+            f"zh segment {seg.norm_text!r}: word2ph {seg.word2ph} does not match "
+            f"{len(seg.norm_text)} characters and {seg.n_phones} phones")
+
+
 class BertFeatures:
     """chinese-roberta-wwm-ext-large + tokenizer: text segments -> per-phone features (hidden, n_phones)."""
 
@@ -87,29 +129,60 @@ class BertFeatures:
         """Width of one feature column (1024 for the real model)."""
         return int(self.model.config.hidden_size)
 
-    def __call__(self, segments: Sequence[TextSegment]) -> Tensor:
+    def runs(self, segments: Sequence[TextSegment], window: TextWindow | None = None) -> dict[int, BertRun]:
+        """Model inputs of the Chinese segments, by segment index, each inside its context."""
+        contexts = run_contexts(segments, window)
+        return {k: self.run_input(seg, *contexts[k]) for k, seg in enumerate(segments) if seg.lang == BERT_LANG}
+
+    def run_input(self, seg: TextSegment, left: str = "", right: str = "") -> BertRun:
+        """``[CLS] left run right [SEP]`` token ids, context trimmed (far ends first) to the model's length."""
+        check_alignment(seg)
+        own = self._ids(seg.norm_text)
+        if len(own) != len(seg.norm_text):
+            raise TextFeatureError(f"zh segment {seg.norm_text!r}: the tokenizer made {len(own)} "
+                                   f"tokens for {len(seg.norm_text)} characters")
+        before, after = self._ids(left), self._ids(right)
+        room = max(0, int(self.model.config.max_position_embeddings) - 2 - len(own))
+        keep_after = min(len(after), max(room // 2, room - len(before)))
+        keep_before = min(len(before), room - keep_after)
+        before, after = before[len(before) - keep_before:], after[:keep_after]
+        ids = (self.tokenizer.cls_token_id, *before, *own, *after, self.tokenizer.sep_token_id)
+        return BertRun(seg, ids, 1 + len(before))
+
+    def _ids(self, text: str) -> list[int]:
+        return self.tokenizer(text, add_special_tokens=False)["input_ids"] if text else []
+
+    def __call__(self, segments: Sequence[TextSegment], window: TextWindow | None = None) -> Tensor:
         """Features of all segments side by side: (hidden, sum of n_phones), zeros for non-zh runs."""
+        rows = {k: self.encode([run])[0] for k, run in self.runs(segments, window).items()}
+        return self.assemble(segments, rows)
+
+    @torch.inference_mode()
+    def encode(self, runs: Sequence[BertRun]) -> list[Tensor]:
+        """One padded forward pass: per run (hidden, n_phones), its own rows repeated by word2ph."""
         param = next(self.model.parameters())
-        parts = [self._chinese(seg) if seg.lang == BERT_LANG
+        width = max(len(run.ids) for run in runs)
+        ids = torch.full((len(runs), width), self.tokenizer.pad_token_id, dtype=torch.long)
+        mask = torch.zeros(len(runs), width, dtype=torch.long)
+        for b, run in enumerate(runs):
+            ids[b, :len(run.ids)] = torch.tensor(run.ids)
+            mask[b, :len(run.ids)] = 1
+        out = self.model(input_ids=ids.to(param.device), attention_mask=mask.to(param.device),
+                         token_type_ids=torch.zeros_like(ids).to(param.device), output_hidden_states=True)
+        hidden = out.hidden_states[BERT_HIDDEN_LAYER]                               # (B, T, hidden)
+        features = []
+        for b, run in enumerate(runs):
+            rows = hidden[b, run.start:run.start + len(run.segment.norm_text)]      # (chars, hidden)
+            repeats = torch.tensor(run.segment.word2ph, device=rows.device)
+            features.append(rows.repeat_interleave(repeats, dim=0).T)               # (hidden, n_phones)
+        return features
+
+    def assemble(self, segments: Sequence[TextSegment], rows: dict[int, Tensor]) -> Tensor:
+        """(hidden, sum of n_phones): the Chinese segments' features in order, zeros for the rest."""
+        param = next(self.model.parameters())
+        parts = [rows[k].to(param.device, param.dtype) if k in rows
                  else torch.zeros(self.hidden_size, seg.n_phones, device=param.device, dtype=param.dtype)
-                 for seg in segments]
+                 for k, seg in enumerate(segments)]
         if not parts:
             return torch.zeros(self.hidden_size, 0, device=param.device, dtype=param.dtype)
         return torch.cat(parts, dim=1)
-
-    @torch.inference_mode()
-    def _chinese(self, seg: TextSegment) -> Tensor:
-        """(hidden, n_phones): one hidden row per character, repeated word2ph[c] times."""
-        if len(seg.word2ph) != len(seg.norm_text) or sum(seg.word2ph) != seg.n_phones:
-            raise TextFeatureError(
-                f"zh segment {seg.norm_text!r}: word2ph {seg.word2ph} does not match "
-                f"{len(seg.norm_text)} characters and {seg.n_phones} phones")
-        param = next(self.model.parameters())
-        inputs = self.tokenizer(seg.norm_text, return_tensors="pt").to(param.device)
-        out = self.model(**inputs, output_hidden_states=True)
-        rows = out.hidden_states[BERT_HIDDEN_LAYER][0, 1:-1]           # (chars, hidden), CLS/SEP dropped
-        if rows.shape[0] != len(seg.norm_text):
-            raise TextFeatureError(f"zh segment {seg.norm_text!r}: the tokenizer made {rows.shape[0]} "
-                                   f"tokens for {len(seg.norm_text)} characters")
-        repeats = torch.tensor(seg.word2ph, device=rows.device)
-        return rows.repeat_interleave(repeats, dim=0).T                  # (hidden, n_phones)
