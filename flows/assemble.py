@@ -1,11 +1,14 @@
-"""Chapter assembly: cached sentence audio joined with room-tone pauses, split into parts of at most N minutes."""
+"""Chapter assembly: cached sentence audio joined with room-tone pauses, split into parts of at most N minutes.
+
+A part is never concatenated for writing: it is a replayable stream of blocks read sentence by sentence.
+"""
 from __future__ import annotations
 
 from typing import Iterator
 
 import numpy as np
 
-from flows.audio import OUTPUT_SAMPLE_RATE, room_tone, to_output_rate
+from flows.audio import OUTPUT_SAMPLE_RATE, Source, blocks, room_tone, to_output_rate
 from flows.cache import SentenceCache
 from flows.plan import PAUSE_END, PAUSE_PARAGRAPH, PAUSE_SENTENCE, PAUSE_TITLE, ChapterPlan, PlannedLine
 from flows.project import OutputConfig, PauseConfig
@@ -64,8 +67,23 @@ def _pieces(lines: tuple[PlannedLine, ...], cache: SentenceCache, pauses: PauseC
     yield tone(pauses.tail_s)
 
 
+def part_source(lines: tuple[PlannedLine, ...], part_index: int, cache: SentenceCache,
+                pauses: PauseConfig, output: OutputConfig) -> Source:
+    """One part's audio at 44.1 kHz as a replayable stream: head room tone, lines with their pauses, tail.
+
+    Each call reads the part afresh from the cache, one sentence at a time, with the room tone re-seeded, so
+    every pass over the part sees identical samples while only one sentence is held at a time.
+    """
+    def replay() -> Iterator[np.ndarray]:
+        rng = np.random.default_rng([ROOM_TONE_SEED, part_index])
+        for piece in _pieces(lines, cache, pauses, rng, output.room_tone_db):
+            yield from blocks(piece)
+
+    return replay
+
+
 def assemble_part(lines: tuple[PlannedLine, ...], part_index: int, cache: SentenceCache,
                   pauses: PauseConfig, output: OutputConfig) -> np.ndarray:
-    """One part's audio at 44.1 kHz: head room tone, lines with their pauses, tail room tone."""
-    rng = np.random.default_rng([ROOM_TONE_SEED, part_index])
-    return np.concatenate(list(_pieces(lines, cache, pauses, rng, output.room_tone_db)))
+    """One part's audio held whole in memory (for tests and short parts; writing streams ``part_source``)."""
+    return np.concatenate([np.zeros(0, dtype=np.float32),
+                           *part_source(lines, part_index, cache, pauses, output)()])

@@ -1,54 +1,35 @@
-"""Sample-level audio work for assembly: resampling, room tone, level measurement, limiting, normalisation."""
+"""Sample-level audio work for assembly: resampling, room tone, and loudness normalisation of streamed audio.
+
+Long audio is never held whole: a part is a ``Source``, a function that replays its blocks from the start each
+time it is called, and normalisation reads it in passes (measure, then measure what the limiter left, then
+produce). The whole-array helpers at the end run the same code over an array's blocks.
+"""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
+from flows.limiter import LIMITER_WINDOW_S, limit_stream
+from flows.loudness import SILENCE_DB, Levels, db, measure_blocks, undb
+
+__all__ = ["LIMITER_WINDOW_S", "OUTPUT_SAMPLE_RATE", "SILENCE_DB", "Levels", "Source", "blocks", "db", "limit",
+           "measure", "measure_rms_db", "normalize", "normalized", "room_tone", "signal_stats", "to_output_rate",
+           "undb"]
+
 OUTPUT_SAMPLE_RATE = 44100      # ACX: 44.1 kHz
-LIMITER_WINDOW_S = 0.005        # limiter look-ahead/release window
-SILENCE_DB = -120.0             # level reported for digital silence
-LUFS_MIN_SECONDS = 0.4          # pyloudnorm needs at least one 400 ms gating block
-LUFS_SAMPLE_RATE = 16000        # loudness is measured on a 16 kHz copy (speech band; a third of the memory)
-CHUNK_SAMPLES = 1 << 20         # long signals are processed in chunks of this many samples
+BLOCK_SAMPLES = 1 << 16         # streamed audio moves in blocks of at most this many samples (1.5 s at 44.1 kHz)
+NORMALIZE_ROUNDS = 2            # scale and limit, then re-scale once for the energy the limiter took
+
+Source = Callable[[], Iterator[np.ndarray]]     # replays a signal as float32 blocks, from the start, per call
 
 
-def db(value: float) -> float:
-    """Amplitude ratio -> dBFS."""
-    return 20.0 * float(np.log10(value)) if value > 0 else SILENCE_DB
-
-
-def undb(level_db: float) -> float:
-    """dBFS -> amplitude ratio."""
-    return float(10.0 ** (level_db / 20.0))
-
-
-@dataclass(frozen=True)
-class Levels:
-    """Whole-signal RMS and sample peak in dBFS, and integrated loudness in LUFS."""
-
-    rms_db: float
-    peak_db: float
-    lufs: float
-
-
-def measure(x: np.ndarray, sample_rate: int = OUTPUT_SAMPLE_RATE) -> Levels:
-    """RMS, peak and (pyloudnorm) integrated loudness of a mono float signal."""
-    import pyloudnorm
-    import soxr
-
-    energy, peak = 0.0, 0.0
-    for start in range(0, x.size, CHUNK_SAMPLES):
-        chunk = np.asarray(x[start:start + CHUNK_SAMPLES], dtype=np.float64)
-        energy += float(np.dot(chunk, chunk))
-        peak = max(peak, float(np.max(np.abs(chunk))))
-    rms = float(np.sqrt(energy / x.size)) if x.size else 0.0
-    lufs = SILENCE_DB
-    if x.size >= LUFS_MIN_SECONDS * sample_rate:
-        narrow = soxr.resample(np.asarray(x, dtype=np.float32), sample_rate, LUFS_SAMPLE_RATE)
-        lufs = float(pyloudnorm.Meter(LUFS_SAMPLE_RATE).integrated_loudness(narrow))
-        lufs = lufs if np.isfinite(lufs) else SILENCE_DB
-    return Levels(db(rms), db(peak), lufs)
+def blocks(x: np.ndarray, size: int = BLOCK_SAMPLES) -> Iterator[np.ndarray]:
+    """Consecutive views of at most ``size`` samples of ``x``."""
+    for start in range(0, x.size, size):
+        yield x[start:start + size]
 
 
 def to_output_rate(audio: np.ndarray, sample_rate: int) -> np.ndarray:
@@ -65,42 +46,79 @@ def room_tone(n_samples: int, level_db: float, rng: np.random.Generator) -> np.n
     return (rng.standard_normal(n_samples) * undb(level_db)).astype(np.float32)
 
 
-def limit(x: np.ndarray, ceiling_db: float, sample_rate: int = OUTPUT_SAMPLE_RATE) -> np.ndarray:
-    """Smooth peak limiter: a gain curve that never lets ``|x|`` exceed the ceiling and ramps over a few ms."""
-    from scipy.ndimage import minimum_filter1d, uniform_filter1d
+@dataclass(frozen=True)
+class SignalStats:
+    """Energy (sum of squares), length and sample peak of a signal."""
 
-    ceiling = np.float32(undb(ceiling_db))
-    if x.size == 0 or float(np.max(np.abs(x))) <= ceiling:
-        return x
-    window = max(1, int(LIMITER_WINDOW_S * sample_rate))
-    pad = 2 * window                     # each output sample depends on gains at most this far away
-    out = np.empty_like(x, dtype=np.float32)
-    for start in range(0, x.size, CHUNK_SAMPLES):
-        lo, hi = max(0, start - pad), min(x.size, start + CHUNK_SAMPLES + pad)
-        piece = x[lo:hi].astype(np.float32)
-        gain = np.minimum(np.float32(1.0), ceiling / np.maximum(np.abs(piece), np.float32(1e-12)))
-        # min over 2w then mean over w: each smoothed value averages only gains <= the gain it covers
-        smooth = uniform_filter1d(minimum_filter1d(gain, size=2 * window + 1), size=window)
-        keep = slice(start - lo, start - lo + min(CHUNK_SAMPLES, x.size - start))
-        out[start:start + CHUNK_SAMPLES] = np.clip(piece[keep] * smooth[keep], -ceiling, ceiling)
-    return out
+    energy: float
+    n_samples: int
+    peak: float
+
+    @property
+    def rms(self) -> float:
+        return float(np.sqrt(self.energy / self.n_samples)) if self.n_samples else 0.0
+
+    def scaled(self, gain: float) -> "SignalStats":
+        """The statistics of the signal multiplied by ``gain``."""
+        return SignalStats(self.energy * gain * gain, self.n_samples, self.peak * abs(gain))
+
+
+def signal_stats(stream: Iterable[np.ndarray]) -> SignalStats:
+    """Energy, length and peak of a signal given as blocks (accumulated in float64)."""
+    energy, n_samples, peak = 0.0, 0, 0.0
+    for block in stream:
+        if block.size:
+            wide = np.asarray(block, dtype=np.float64)
+            energy += float(np.einsum("i,i->", wide, wide))     # not np.dot: BLAS threads thrash on short blocks
+            n_samples += block.size
+            peak = max(peak, float(np.max(np.abs(wide))))
+    return SignalStats(energy, n_samples, peak)
+
+
+def _scaled_and_limited(source: Source, gain: np.float32, ceiling_db: float, sample_rate: int) -> Iterator[np.ndarray]:
+    return limit_stream((np.asarray(block, dtype=np.float32) * gain for block in source()), ceiling_db, sample_rate)
+
+
+def normalized(source: Source, target_rms_db: float, ceiling_db: float,
+               sample_rate: int = OUTPUT_SAMPLE_RATE) -> Iterator[np.ndarray]:
+    """The source scaled to the target RMS and peak-limited to the ceiling, re-scaled once for what the limiter took.
+
+    Reads the source once to measure it, once more when the limiter engages (to measure what it left), and once
+    more while the returned blocks are consumed.
+    """
+    stage, stats = source, signal_stats(source())
+    for round_index in range(NORMALIZE_ROUNDS):
+        if stats.n_samples == 0 or stats.rms <= undb(SILENCE_DB):
+            break
+        gain = np.float32(undb(target_rms_db) / stats.rms)
+        untouched = stats.peak * float(gain) <= undb(ceiling_db)      # then the limiter is the identity
+        stage = functools.partial(_scaled_and_limited, stage, gain, ceiling_db, sample_rate)
+        if round_index + 1 < NORMALIZE_ROUNDS:
+            stats = stats.scaled(float(gain)) if untouched else signal_stats(stage())
+    return stage()
+
+
+def _joined(stream: Iterable[np.ndarray]) -> np.ndarray:
+    return np.concatenate([np.zeros(0, dtype=np.float32), *stream]).astype(np.float32, copy=False)
+
+
+def measure(x: np.ndarray, sample_rate: int = OUTPUT_SAMPLE_RATE) -> Levels:
+    """RMS, peak and integrated loudness (BS.1770-4) of a mono float signal."""
+    return measure_blocks(blocks(x), sample_rate)
+
+
+def measure_rms_db(x: np.ndarray) -> float:
+    """Whole-signal RMS in dBFS."""
+    return db(signal_stats(blocks(x)).rms)
+
+
+def limit(x: np.ndarray, ceiling_db: float, sample_rate: int = OUTPUT_SAMPLE_RATE) -> np.ndarray:
+    """Smooth peak limiter over a whole array (see ``flows.limiter``)."""
+    return _joined(limit_stream(blocks(np.asarray(x, dtype=np.float32)), ceiling_db, sample_rate))
 
 
 def normalize(x: np.ndarray, target_rms_db: float, ceiling_db: float,
               sample_rate: int = OUTPUT_SAMPLE_RATE) -> np.ndarray:
-    """Scale to the target RMS, then limit peaks to the ceiling (re-scaling once for what the limiter took)."""
-    y = x.astype(np.float32, copy=True)
-    for _ in range(2):
-        rms = undb(measure_rms_db(y))
-        if y.size == 0 or rms <= undb(SILENCE_DB):
-            return y
-        y *= np.float32(undb(target_rms_db) / rms)
-        y = limit(y, ceiling_db, sample_rate)
-    return y
-
-
-def measure_rms_db(x: np.ndarray) -> float:
-    """Whole-signal RMS in dBFS, accumulated in chunks."""
-    energy = sum(float(np.dot(c, c)) for c in (np.asarray(x[i:i + CHUNK_SAMPLES], dtype=np.float64)
-                                                for i in range(0, x.size, CHUNK_SAMPLES)))
-    return db(float(np.sqrt(energy / x.size))) if x.size else SILENCE_DB
+    """:func:`normalized` over a whole array."""
+    samples = np.asarray(x, dtype=np.float32)
+    return _joined(normalized(lambda: blocks(samples), target_rms_db, ceiling_db, sample_rate))

@@ -6,10 +6,9 @@ import json
 import re
 from dataclasses import asdict
 
-from flows.assemble import assemble_part, split_parts
-from flows.audio import OUTPUT_SAMPLE_RATE
+from flows.assemble import part_source, split_parts
 from flows.cache import SentenceCache
-from flows.export import Tags, write_chapter_file
+from flows.export import Tags, write_part_file
 from flows.plan import ChapterPlan
 from flows.project import Project
 from flows.report import ChapterOutput, FlaggedLine, PartFile
@@ -59,16 +58,15 @@ def flag_lines(plan: ChapterPlan, cache: SentenceCache) -> list[FlaggedLine]:
 
 
 def write_chapter(plan: ChapterPlan, tags: Tags, project: Project, cache: SentenceCache) -> ChapterOutput:
-    """Assemble the chapter from cached audio, split it if too long, and write its MP3s atomically."""
+    """Assemble the chapter from cached audio, split it if too long, and write its MP3s atomically (streamed)."""
     parts = split_parts(plan, cache, project.pauses, project.output.max_part_minutes * 60.0)
     names = part_names(tags.track, plan.title, len(parts))
     files = []
     for i, (lines, name) in enumerate(zip(parts, names)):
-        samples = assemble_part(lines, i, cache, project.pauses, project.output)
         part_title = tags.title if len(parts) == 1 else f"{tags.title} ({i + 1}/{len(parts)})"
-        levels = write_chapter_file(samples, Tags(**{**asdict(tags), "title": part_title}),
-                                    project.out_dir / name, project.output)
-        files.append(PartFile(name, round(len(samples) / OUTPUT_SAMPLE_RATE, 3), round(levels.rms_db, 2),
+        encoded = write_part_file(part_source(lines, i, cache, project.pauses, project.output),
+                                  Tags(**{**asdict(tags), "title": part_title}), project.out_dir / name, project.output)
+        levels = encoded.levels
+        files.append(PartFile(name, round(encoded.duration_s, 3), round(levels.rms_db, 2),
                               round(levels.peak_db, 2), round(levels.lufs, 2)))
-        del samples
     return ChapterOutput(plan.index, plan.title, files, flag_lines(plan, cache))

@@ -152,6 +152,90 @@ def schedule(
         serve_nightly(project, cron)
 
 
+models_app = typer.Typer(no_args_is_help=True, help="Pretrained base models (HuBERT, BERT, GPT-SoVITS).")
+voice_app = typer.Typer(no_args_is_help=True, help="Cloned voices: voices/<name>.toml profiles.")
+app.add_typer(models_app, name="models")
+app.add_typer(voice_app, name="voice")
+
+
+@models_app.command("pull")
+def models_pull(
+    version: str = typer.Option("v2", "--version", help="model version: v1 or v2"),
+    models_dir: Optional[Path] = typer.Option(None, "--dir", help="cache folder (default: ~/.cache/bookvoice/models)"),
+) -> None:
+    """Download the official pretrained base models (pinned revision, sha256-checked, resumable)."""
+    from tts_engine.hub import pull_models
+
+    pulled = pull_models(version, models_dir)
+    typer.echo(f"{pulled.version} base models ready in {pulled.root}\n  hubert: {pulled.hubert_dir}\n"
+               f"  bert:   {pulled.bert_dir}\n  gpt:    {pulled.gpt_path}\n  sovits: {pulled.sovits_path}")
+
+
+@voice_app.command("add")
+def voice_add(
+    name: str = typer.Argument(..., help="voice name (file voices/NAME.toml)"),
+    gpt: Path = typer.Option(..., "--gpt", help="GPT weights (*.ckpt)"),
+    sovits: Path = typer.Option(..., "--sovits", help="SoVITS weights (*.pth)"),
+    ref: Path = typer.Option(..., "--ref", help="reference clip, 3-10 s"),
+    ref_text: str = typer.Option(..., "--ref-text", help="exactly what is said in the clip"),
+    ref_lang: str = typer.Option("zh", "--ref-lang", help="language of the clip: zh, en or auto"),
+    project: Optional[Path] = typer.Option(None, "--project",
+                                           help="save in PROJECT/voices (default: the user voices folder)"),
+    hubert: Optional[Path] = typer.Option(None, "--hubert", help="chinese-hubert-base folder (default: pulled models)"),
+    bert: Optional[Path] = typer.Option(None, "--bert",
+                                        help="chinese-roberta-wwm-ext-large folder (default: pulled models)"),
+    models_dir: Optional[Path] = typer.Option(None, "--models-dir", help="where `models pull` put the base models"),
+    force: bool = typer.Option(False, "--force", help="replace an existing voice of that name"),
+) -> None:
+    """Check a cloned voice completely (files load, clip length, transcript phonemises) and save it."""
+    from flows.voices import VOICES_DIR, add_voice, default_user_voices_dir
+
+    dest = project / VOICES_DIR if project is not None else default_user_voices_dir()
+    profile = add_voice(name, gpt, sovits, ref, ref_text, ref_lang, dest, hubert_dir=hubert, bert_dir=bert,
+                        models_dir=models_dir, overwrite=force)
+    typer.echo(f"added voice {profile.name} ({profile.version}): {profile.source}")
+
+
+@voice_app.command("test")
+def voice_test(
+    name: str = typer.Argument(..., help="voice name (voices/NAME.toml)"),
+    text: str = typer.Argument(..., help="what to say"),
+    out: Path = typer.Option(Path("voice-test.wav"), "--out", "-o", help="WAV file to write"),
+    project: Optional[Path] = typer.Option(None, "--project", help="look in PROJECT/voices first"),
+    lang: str = typer.Option("auto", "--lang", help="language of TEXT: auto, zh or en"),
+    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda[:N]"),
+    precision: str = typer.Option("auto", "--precision",
+                                  help="auto (fp16 on CUDA, bf16 GPT + generator on bf16 CPUs), fp32 (the reference), "
+                                       "bf16 or fp16"),
+) -> None:
+    """Say TEXT with voice NAME and write it to a WAV file."""
+    from flows.gsv import GSVSettings, GSVVoiceEngine, write_wav
+    from flows.voices import default_user_voices_dir, find_profile, load_profile
+    from text_prep.frontend import LANG_CHOICES
+
+    if lang not in LANG_CHOICES:
+        raise typer.BadParameter(f"must be one of {', '.join(LANG_CHOICES)}", param_hint="--lang")
+    profile = load_profile(find_profile(name, project, default_user_voices_dir()))
+    engine = GSVVoiceEngine(profile, GSVSettings(device=device, precision=precision))
+    path = write_wav(out, engine.speak(text, lang))
+    typer.echo(f"wrote {path} ({profile.name}, {engine.device.type}, {engine.precision})")
+
+
+@app.command()
+def report(
+    project: Path = _project_arg(),
+    open_page: bool = typer.Option(True, "--open/--no-open", help="open the page in the default browser"),
+) -> None:
+    """Write PROJECT/out/report.html from the last render's report.json (and open it)."""
+    from flows.project import OUT_DIR, REPORT_FILE
+    from flows.report_html import write_report_html
+
+    page = write_report_html(project / OUT_DIR / REPORT_FILE, project_ref=str(project))
+    typer.echo(str(page))
+    if open_page:
+        typer.launch(page.as_uri())
+
+
 def _not_prefect_internal(record: logging.LogRecord) -> bool:
     """Drop Prefect's service chatter (its service loggers ignore levels; failures reach the CLI as exceptions)."""
     return f"{os.sep}prefect{os.sep}" not in record.pathname

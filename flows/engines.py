@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from flows.fsio import file_sha256
-from flows.project import VoiceConfig
+from flows.project import DRAFT_ENGINE, GSV_ENGINE, VoiceConfig
 from tts_engine.engine import Engine
 from tts_engine.errors import EngineError, VoiceFileError
 
@@ -16,8 +16,8 @@ EngineFactory = Callable[[Sequence[Path], Mapping[str, Any]], Engine]
 
 # Built-in engines by short name; any other name is read as "package.module:attribute".
 BUILTIN_ENGINES = {
-    "draft": "tts_engine.draft:DraftEngine.from_project",
-    "gpt-sovits": "tts_engine.batch.engine:GSVEngine.from_project",   # factory(files, settings) to be added
+    DRAFT_ENGINE: "tts_engine.draft:DraftEngine.from_project",
+    GSV_ENGINE: "flows.gsv:GSVVoiceEngine.from_project",
 }
 
 

@@ -1,27 +1,33 @@
-"""Chapter files: MP3 encoding with pydub (imageio-ffmpeg's ffmpeg), ACX checks on the encoded audio, ID3 tags."""
+"""Chapter files: streamed MP3 encoding, ACX checks on the ENCODED audio, ID3 tags, atomic publication.
+
+A part is encoded from its ``Source`` into a scratch MP3 beside the destination, measured by decoding that file
+block by block, re-encoded with corrected targets while it misses the ACX window, then published as the ID3 tag
+followed by the scratch file's frames into a temp file that is fsynced and renamed over the destination.
+"""
 from __future__ import annotations
 
-import functools
 import io
 import logging
-import subprocess
-import warnings
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from flows.audio import OUTPUT_SAMPLE_RATE, Levels, measure, normalize
-from flows.fsio import atomic_write_bytes
+from flows import fsio
+from flows.audio import OUTPUT_SAMPLE_RATE, Levels, Source, blocks, normalized
+from flows.errors import OutputError
+from flows.ffmpeg import decoded_blocks, encode_mp3_file
+from flows.loudness import measure_blocks
 from flows.project import ACX_PEAK_MAX_DB, ACX_RMS_WINDOW_DB, OutputConfig
 
 log = logging.getLogger(__name__)
 
-MP3_BITRATE = "192k"            # ACX: 192 kbps CBR
-OUTPUT_CHANNELS = 1
-PCM_MAX = 32767
 LOUDNESS_ATTEMPTS = 4           # encode, measure, correct: MP3 encoding moves peaks a little
 PEAK_MARGIN_DB = 0.3            # extra headroom taken off the ceiling after an encoded overshoot
+COPY_BLOCK_BYTES = 1 << 20      # the published file is written in blocks of this size
+PARTIAL_SUFFIX = ".partial"     # temp files end so; ``fsio.remove_partials`` clears those a kill left behind
 
 
 @dataclass(frozen=True)
@@ -37,43 +43,16 @@ class Tags:
     cover_mime: str = "image/jpeg"
 
 
-@functools.lru_cache(maxsize=1)
-def ffmpeg_exe() -> str:
-    """The ffmpeg binary bundled with imageio-ffmpeg (no system ffmpeg needed)."""
-    import imageio_ffmpeg
+@dataclass(frozen=True)
+class EncodedPart:
+    """What encoding a part produced: the levels measured on the encoded file and the samples that went in."""
 
-    return imageio_ffmpeg.get_ffmpeg_exe()
+    levels: Levels
+    n_samples: int
 
-
-@functools.lru_cache(maxsize=1)
-def _audio_segment() -> type:
-    """pydub's AudioSegment, pointed at the bundled ffmpeg on first use."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)   # pydub warns at import when ffmpeg is not on PATH
-        from pydub import AudioSegment
-    AudioSegment.converter = ffmpeg_exe()
-    return AudioSegment
-
-
-def encode_mp3(samples: np.ndarray) -> bytes:
-    """Encode mono float audio at 44.1 kHz as a tagless 192 kbps CBR MP3."""
-    pcm = (np.clip(samples, -1.0, 1.0) * PCM_MAX).astype("<i2").tobytes()
-    segment = _audio_segment()(data=pcm, sample_width=2, frame_rate=OUTPUT_SAMPLE_RATE, channels=OUTPUT_CHANNELS)
-    out = io.BytesIO()
-    segment.export(out, format="mp3", codec="libmp3lame", bitrate=MP3_BITRATE,
-                   parameters=["-ar", str(OUTPUT_SAMPLE_RATE), "-ac", str(OUTPUT_CHANNELS),
-                               "-map_metadata", "-1", "-id3v2_version", "0", "-write_id3v1", "0"])
-    return out.getvalue()
-
-
-def decode_mp3(data: bytes) -> np.ndarray:
-    """Decode MP3 bytes to mono float32 at 44.1 kHz with the bundled ffmpeg."""
-    cmd = [ffmpeg_exe(), "-v", "error", "-i", "pipe:0", "-f", "f32le", "-ac", str(OUTPUT_CHANNELS),
-           "-ar", str(OUTPUT_SAMPLE_RATE), "pipe:1"]
-    done = subprocess.run(cmd, input=data, capture_output=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"ffmpeg could not decode MP3: {done.stderr.decode(errors='replace').strip()}")
-    return np.frombuffer(done.stdout, dtype="<f4")
+    @property
+    def duration_s(self) -> float:
+        return self.n_samples / OUTPUT_SAMPLE_RATE
 
 
 def acx_problems(levels: Levels) -> list[str]:
@@ -87,24 +66,24 @@ def acx_problems(levels: Levels) -> list[str]:
     return problems
 
 
-def encode_to_acx(samples: np.ndarray, output: OutputConfig) -> tuple[bytes, Levels]:
-    """Normalise, encode and measure the ENCODED file, correcting until it meets ACX (or attempts run out)."""
+def encode_acx_file(source: Source, output: OutputConfig, path: Path) -> EncodedPart:
+    """Normalise and encode ``source`` to ``path``, measure the ENCODED file, and re-encode until it meets ACX."""
     target, ceiling = output.target_rms_db, output.peak_ceiling_db
     for _ in range(LOUDNESS_ATTEMPTS):
-        data = encode_mp3(normalize(samples, target, ceiling))
-        levels = measure(decode_mp3(data))
+        n_samples = encode_mp3_file(normalized(source, target, ceiling), path, OUTPUT_SAMPLE_RATE)
+        levels = measure_blocks(decoded_blocks(path, OUTPUT_SAMPLE_RATE), OUTPUT_SAMPLE_RATE)
         if not acx_problems(levels):
-            return data, levels
+            return EncodedPart(levels, n_samples)
         if levels.peak_db > ACX_PEAK_MAX_DB:
             ceiling -= levels.peak_db - ACX_PEAK_MAX_DB + PEAK_MARGIN_DB
         target += output.target_rms_db - levels.rms_db
         target = min(max(target, ACX_RMS_WINDOW_DB[0]), ACX_RMS_WINDOW_DB[1])
     log.warning("encoded audio misses ACX: %s", "; ".join(acx_problems(levels)))
-    return data, levels
+    return EncodedPart(levels, n_samples)
 
 
-def tag_mp3(data: bytes, tags: Tags) -> bytes:
-    """Return ``data`` with ID3v2.3 title, album, artist, track n/N and cover art."""
+def id3_tag(tags: Tags) -> bytes:
+    """An ID3v2.3 tag (title, album, artist, track n/N, cover art) to put in front of MP3 frames."""
     from mutagen.id3 import APIC, ID3, TALB, TIT2, TPE1, TRCK
 
     id3 = ID3()
@@ -114,13 +93,59 @@ def tag_mp3(data: bytes, tags: Tags) -> bytes:
     id3.add(TRCK(encoding=3, text=f"{tags.track}/{tags.total_tracks}"))
     if tags.cover:
         id3.add(APIC(encoding=3, mime=tags.cover_mime, type=3, desc="Cover", data=tags.cover))
-    buffer = io.BytesIO(data)
+    buffer = io.BytesIO()
     id3.save(buffer, v2_version=3)
     return buffer.getvalue()
 
 
-def write_chapter_file(samples: np.ndarray, tags: Tags, dest: Path, output: OutputConfig) -> Levels:
-    """Encode, verify loudness, tag and atomically write one chapter (part) MP3; returns encoded levels."""
-    data, levels = encode_to_acx(samples, output)
-    atomic_write_bytes(dest, tag_mp3(data, tags))
-    return levels
+def _publish(dest: Path, head: bytes, body: Path) -> None:
+    """Atomically make ``dest`` hold ``head`` followed by the bytes of ``body``, copied in blocks."""
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}{PARTIAL_SUFFIX}")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            with body.open("rb") as frames:
+                chunk = head + frames.read(max(0, COPY_BLOCK_BYTES - len(head)))
+                while chunk:
+                    fsio._write_all(fd, chunk)      # noqa: SLF001 - fsio's one write path (tests inject faults there)
+                    chunk = frames.read(COPY_BLOCK_BYTES)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_part_file(source: Source, tags: Tags, dest: Path, output: OutputConfig) -> EncodedPart:
+    """Encode, verify loudness, tag and atomically write one chapter (part) MP3, streaming all the way."""
+    scratch = dest.with_name(f".{dest.name}.{os.getpid()}.mp3{PARTIAL_SUFFIX}")
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        encoded = encode_acx_file(source, output, scratch)
+        _publish(dest, id3_tag(tags), scratch)
+        return encoded
+    except OSError as exc:
+        raise OutputError.from_os_error(dest, exc) from exc
+    finally:
+        scratch.unlink(missing_ok=True)
+
+
+def encode_to_acx(samples: np.ndarray, output: OutputConfig) -> tuple[bytes, Levels]:
+    """:func:`encode_acx_file` for an in-memory signal, returning the tagless MP3 bytes and encoded levels."""
+    signal = np.asarray(samples, dtype=np.float32)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "part.mp3"
+        encoded = encode_acx_file(lambda: blocks(signal), output, path)
+        return path.read_bytes(), encoded.levels
+
+
+def decode_mp3(data: bytes) -> np.ndarray:
+    """Decode in-memory MP3 bytes to mono float32 at 44.1 kHz (for tests and inspection of short files).
+
+    The bytes go through a file because ffmpeg applies the encoder delay in the LAME header only to seekable input.
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "decode.mp3"
+        path.write_bytes(data)
+        return np.concatenate([np.zeros(0, dtype=np.float32), *decoded_blocks(path, OUTPUT_SAMPLE_RATE)])

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterator, Protocol, Sequence
 
 from flows.takes import SEED_MODULUS, Takes
-from text_prep.book import Chapter
+from text_prep.book import CONTEXT_SENTENCES, Chapter
 from tts_engine.engine import SentenceJob, TextSegment
 
 PAUSE_TITLE, PAUSE_SENTENCE, PAUSE_PARAGRAPH, PAUSE_END = "title", "sentence", "paragraph", "end"
@@ -67,13 +67,18 @@ def default_seed(base_key: str) -> int:
     return int(base_key[:8], 16) % SEED_MODULUS
 
 
+def text_segments(phonemes: PhonemesLike) -> tuple[TextSegment, ...]:
+    """The front-end's language runs as the engine's BERT alignment needs them."""
+    return tuple(TextSegment(s.lang, s.norm_text, len(s.phones), tuple(s.word2ph)) for s in phonemes.segments)
+
+
 def make_job(phonemes: PhonemesLike, before: Sequence[str], after: Sequence[str], engine_fp: str,
              forced_seed: int | None) -> SentenceJob:
     """A synthesis job whose key covers content, context, voice and seed."""
     base = content_key(phonemes, before, after, engine_fp)
     seed = default_seed(base) if forced_seed is None else forced_seed
     key = hashlib.sha256(f"{base}:{seed}".encode()).hexdigest()
-    segments = tuple(TextSegment(s.lang, s.norm_text, len(s.phones), tuple(s.word2ph)) for s in phonemes.segments)
+    segments = text_segments(phonemes)
     langs = {s.lang for s in segments}
     lang = langs.pop() if len(langs) == 1 else "mixed"
     return SentenceJob(key=key, text=phonemes.norm_text, lang=lang, seed=seed, phones=tuple(phonemes.phones),
@@ -91,13 +96,24 @@ def _chapter_lines(chapter: Chapter, phonemize: Phonemizer, engine_fp: str, take
     if title is not None and _speakable(title):
         job = make_job(title, (), (), engine_fp, takes.seed_for(title_label, chapter.title))
         yield PlannedLine(title_label, chapter.title, job, PAUSE_TITLE)
+    sentences = list(chapter.sentences())
+    phonemes = {sentence.id: phonemize(sentence.text) for sentence in sentences}
+    windows = context_windows([phonemes[s.id].norm_text for s in sentences])
+    window_of = {s.id: window for s, window in zip(sentences, windows)}
     for paragraph in chapter.paragraphs:
-        spoken = [(s, p) for s in paragraph.sentences if _speakable(p := phonemize(s.text))]
-        for i, (sentence, phonemes) in enumerate(spoken):
+        spoken = [s for s in paragraph.sentences if _speakable(phonemes[s.id])]
+        for i, sentence in enumerate(spoken):
             label = str(sentence.id)
-            job = make_job(phonemes, sentence.context_before, sentence.context_after, engine_fp,
-                           takes.seed_for(label, sentence.text))
+            before, after = window_of[sentence.id]
+            job = make_job(phonemes[sentence.id], before, after, engine_fp, takes.seed_for(label, sentence.text))
             yield PlannedLine(label, sentence.text, job, PAUSE_PARAGRAPH if i == len(spoken) - 1 else PAUSE_SENTENCE)
+
+
+def context_windows(norm_texts: Sequence[str], width: int = CONTEXT_SENTENCES
+                    ) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Per sentence of a chapter: the normalised text of up to ``width`` sentences before and after it."""
+    return [(tuple(norm_texts[max(0, i - width):i]), tuple(norm_texts[i + 1:i + 1 + width]))
+            for i in range(len(norm_texts))]
 
 
 def plan_chapter(chapter: Chapter, phonemize: Phonemizer, engine_fp: str, takes: Takes) -> ChapterPlan:

@@ -22,14 +22,15 @@ ACX_PEAK_MAX_DB = -3.0               # ACX: sample peak at most this
 ROOM_TONE_HEAD_S = (0.5, 1.0)        # allowed room tone before the first word
 ROOM_TONE_TAIL_S = (1.0, 5.0)        # allowed room tone after the last word
 MAX_PART_MINUTES = 120.0             # chapters longer than this are split into parts
+DRAFT_ENGINE, GSV_ENGINE = "draft", "gpt-sovits"
 
 
 @dataclass(frozen=True)
 class VoiceConfig:
     """Which engine speaks, from which voice files, with which settings."""
 
-    engine: str = "draft"
-    files: tuple[Path, ...] = ()
+    engine: str = DRAFT_ENGINE
+    files: tuple[Path, ...] = ()             # for gpt-sovits: the voice profile TOML ([voice] profile = "NAME")
     settings_json: str = "{}"   # engine settings as canonical JSON (hashable, stable for fingerprints)
 
     @property
@@ -150,6 +151,22 @@ def _resolve(root: Path, value: str) -> Path:
     return path if path.is_absolute() else root / path
 
 
+def _profile_voice(path: Path, root: Path, name: str, engine: str, files: tuple[Path, ...],
+                   version: str) -> tuple[tuple[Path, ...], str]:
+    """``[voice] profile``: the profile TOML as the voice file, and its phone-table version for the front-end."""
+    from flows.voices import default_user_voices_dir, find_profile, load_profile
+
+    if engine != GSV_ENGINE:
+        raise ProjectError(path, f"[voice] profile: voice profiles are for engine = \"{GSV_ENGINE}\"")
+    if files:
+        raise ProjectError(path, "[voice] give a profile or files, not both")
+    profile = load_profile(find_profile(name, root, default_user_voices_dir()))
+    if version and version != profile.version:
+        raise ProjectError(path, f"[frontend] version: {version} does not match voice {name!r}, which is "
+                                 f"{profile.version} (remove the line to follow the voice)")
+    return (profile.source,), profile.version
+
+
 def load_project(root: Path) -> Project:
     """Read and validate ``root/project.toml``; raise ``ProjectError`` on any problem."""
     root = Path(root).resolve()
@@ -168,9 +185,15 @@ def load_project(root: Path) -> Project:
     if not book_file:
         raise ProjectError(path, "[book] path: missing")
     cover, lexicon = book.str("cover", ""), front.str("lexicon", "")
-    version = front.str("version", "v2")
-    if version not in ("v1", "v2"):
+    version = front.str("version", "")
+    if version not in ("", "v1", "v2"):
         raise ProjectError(path, "[frontend] version: must be v1 or v2")
+    profile = voice.str("profile", "")
+    engine = voice.str("engine", GSV_ENGINE if profile else DRAFT_ENGINE)
+    voice_files = tuple(_resolve(root, f) for f in voice.str_list("files"))
+    if profile:
+        voice_files, version = _profile_voice(path, root, profile, engine, voice_files, version)
+    version = version or "v2"
 
     head = pauses.num("head_s", PauseConfig.head_s, *ROOM_TONE_HEAD_S)
     tail = pauses.num("tail_s", PauseConfig.tail_s, *ROOM_TONE_TAIL_S)
@@ -182,8 +205,8 @@ def load_project(root: Path) -> Project:
         author=book.str("author", ""),
         cover=_resolve(root, cover) if cover else None,
         voice=VoiceConfig(
-            engine=voice.str("engine", "draft"),
-            files=tuple(_resolve(root, f) for f in voice.str_list("files")),
+            engine=engine,
+            files=voice_files,
             settings_json=json.dumps(voice.table("settings").data, sort_keys=True),
         ),
         lang=front.str("lang", "auto"),

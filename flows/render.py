@@ -21,6 +21,7 @@ from flows.fsio import atomic_write_text, remove_partials
 from flows.plan import ChapterPlan, plan_chapter
 from flows.project import Project, load_project
 from flows.report import ChapterManifest, ChapterOutput, ChapterReport, RunReport
+from flows.report_html import write_report_html
 from flows.slots import SYNTHESIS_LIMIT, SynthesisSlot
 from flows.takes import Takes
 from flows.workspace import (FrontEnd, book_author, book_title, chapter_tags, inputs_fingerprint, load_book,
@@ -85,8 +86,9 @@ def export_chapter(plan: ChapterPlan, tags: Tags, project: Project, cache: Sente
 @task(retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAY_S, retry_condition_fn=_transient,
       cache_policy=NO_CACHE, persist_result=False)
 def write_report(report: RunReport, path: Path) -> None:
-    """Write ``out/report.json`` atomically (I/O: retried)."""
+    """Write ``out/report.json`` and the page made from it, ``out/report.html``, atomically (I/O: retried)."""
     atomic_write_text(path, report.to_json())
+    write_report_html(path)
 
 
 def _batches(jobs: list[SentenceJob], size: int) -> Iterator[list[SentenceJob]]:

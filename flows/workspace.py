@@ -9,7 +9,7 @@ from pathlib import Path
 from flows.chapter import image_mime
 from flows.export import Tags
 from flows.fsio import file_sha256
-from flows.project import Project
+from flows.project import GSV_ENGINE, Project
 from text_prep.book import Book, Chapter
 
 INPUTS_FILE = "inputs.json"
@@ -17,11 +17,15 @@ INPUTS_FILE = "inputs.json"
 
 @dataclass(frozen=True)
 class FrontEnd:
-    """The project's text front-end as a one-argument phonemiser (language, symbol version, lexicon fixed)."""
+    """The project's text front-end as a one-argument phonemiser (language, symbol version, lexicon fixed).
+
+    With ``reference_text`` the GPT-SoVITS text conventions (``flows.gsv_text``) shape each line first.
+    """
 
     lang: str
     version: str
     lexicon: object          # text_prep.lexicon.Lexicon
+    reference_text: bool = False
 
     @classmethod
     def for_project(cls, project: Project) -> "FrontEnd":
@@ -29,9 +33,16 @@ class FrontEnd:
         from text_prep.lexicon import Lexicon
 
         lexicon = Lexicon.load(project.lexicon) if project.lexicon else Lexicon.empty()
-        return cls(project.lang, project.phone_version, lexicon)
+        return cls(project.lang, project.phone_version, lexicon, project.voice.engine == GSV_ENGINE)
 
     def __call__(self, text: str):
+        if self.reference_text:
+            from flows.gsv_text import phonemize_target
+
+            return phonemize_target(self._phonemize, text, self.lang)
+        return self._phonemize(text)
+
+    def _phonemize(self, text: str):
         from text_prep.frontend import phonemize
 
         return phonemize(text, lang=self.lang, version=self.version, lexicon=self.lexicon)

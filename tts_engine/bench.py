@@ -32,6 +32,7 @@ from tts_engine.features import BertFeatures
 from tts_engine.gpt import GPTConfig, SamplingOptions, Text2Semantic
 from tts_engine.gpt.config import BERT_DIM
 from tts_engine.gpt.decode import prefill_mask
+from tts_engine.precision import FP32, Precision, default_precision
 from tts_engine.reference import VoicePrompt
 from tts_engine.sovits.config import SoVITSConfig
 from tts_engine.sovits.synthesizer import Synthesizer
@@ -96,22 +97,6 @@ def sentence_lengths(workload: Workload, rng: np.random.Generator) -> list[tuple
     return out
 
 
-@dataclass(frozen=True)
-class Precision:
-    """dtypes per part: the GPT (and BERT), the SoVITS generator, and the rest of SoVITS."""
-
-    gpt: torch.dtype
-    vocoder: torch.dtype
-    sovits: torch.dtype
-
-    def __str__(self) -> str:
-        name = lambda d: str(d).removeprefix("torch.")   # noqa: E731
-        return f"GPT {name(self.gpt)}, generator {name(self.vocoder)}, rest of SoVITS {name(self.sovits)}"
-
-
-FP32 = Precision(torch.float32, torch.float32, torch.float32)
-
-
 def build_voice(kit: Path | None, device: torch.device, precision: Precision, with_bert: bool,
                 workdir: Path) -> Voice:
     """Full-size v2 GPT, SoVITS (and BERT) with random weights (seeded: same weights every call), as a Voice."""
@@ -146,7 +131,7 @@ def random_bert(device: torch.device, dtype: torch.dtype, workdir: Path) -> Bert
     vocab = workdir / "vocab.txt"
     vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *BENCH_CHARS]) + "\n", encoding="utf-8")
     model = BertForMaskedLM(BertConfig(**BERT_LARGE)).to(device=device, dtype=dtype).eval()
-    return BertFeatures(model, BertTokenizerFast(vocab_file=str(vocab)))
+    return BertFeatures(model, BertTokenizerFast(vocab=str(vocab)))
 
 
 def make_prompt(workload: Workload, voice: Voice, rng: torch.Generator) -> VoicePrompt:
@@ -250,15 +235,6 @@ def run(workload: Workload, device: torch.device, precision: Precision, kit: Pat
         say(f"overall: {best[0]:.2f}x real time (batch {best[1]}, {device}, {precision}, "
             f"load {os.getloadavg()[0]:.2f})")
         return best[0]
-
-
-def default_precision(device: torch.device) -> Precision:
-    """fp16 on CUDA; on CPUs with native bf16, bf16 GPT and generator (the heavy parts), the rest fp32."""
-    if device.type == "cuda":
-        return Precision(torch.float16, torch.float16, torch.float16)
-    if torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported():
-        return Precision(torch.bfloat16, torch.bfloat16, torch.float32)
-    return FP32
 
 
 def main(argv: list[str] | None = None) -> int:

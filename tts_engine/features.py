@@ -154,8 +154,9 @@ class BertFeatures:
 
     def __call__(self, segments: Sequence[TextSegment], window: TextWindow | None = None) -> Tensor:
         """Features of all segments side by side: (hidden, sum of n_phones), zeros for non-zh runs."""
+        param = next(self.model.parameters())
         rows = {k: self.encode([run])[0] for k, run in self.runs(segments, window).items()}
-        return self.assemble(segments, rows)
+        return assemble_features(segments, rows, self.hidden_size, param.device, param.dtype)
 
     @torch.inference_mode()
     def encode(self, runs: Sequence[BertRun]) -> list[Tensor]:
@@ -177,12 +178,12 @@ class BertFeatures:
             features.append(rows.repeat_interleave(repeats, dim=0).T)               # (hidden, n_phones)
         return features
 
-    def assemble(self, segments: Sequence[TextSegment], rows: dict[int, Tensor]) -> Tensor:
-        """(hidden, sum of n_phones): the Chinese segments' features in order, zeros for the rest."""
-        param = next(self.model.parameters())
-        parts = [rows[k].to(param.device, param.dtype) if k in rows
-                 else torch.zeros(self.hidden_size, seg.n_phones, device=param.device, dtype=param.dtype)
-                 for k, seg in enumerate(segments)]
-        if not parts:
-            return torch.zeros(self.hidden_size, 0, device=param.device, dtype=param.dtype)
-        return torch.cat(parts, dim=1)
+
+def assemble_features(segments: Sequence[TextSegment], rows: dict[int, Tensor], hidden_size: int,
+                      device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32) -> Tensor:
+    """(hidden, sum of n_phones): the Chinese segments' features (by index) in order, zeros for the rest."""
+    if rows:
+        device, dtype = next(iter(rows.values())).device, next(iter(rows.values())).dtype
+    parts = [rows[k] if k in rows else torch.zeros(hidden_size, seg.n_phones, device=device, dtype=dtype)
+             for k, seg in enumerate(segments)]
+    return torch.cat(parts, dim=1) if parts else torch.zeros(hidden_size, 0, device=device, dtype=dtype)

@@ -7,18 +7,21 @@ Example::
 
     import torch
     from tts_engine.gpt import SamplingOptions
+    from tts_engine.precision import default_precision
     from tts_engine.voice import Voice
 
     voice = Voice.load("alice-e15.ckpt", "alice_e8_s200.pth",
                        hubert_dir="models/chinese-hubert-base",
-                       bert_dir="models/chinese-roberta-wwm-ext-large")        # device="cuda", dtype=torch.float16
+                       bert_dir="models/chinese-roberta-wwm-ext-large",
+                       dtype=default_precision("cpu"))      # or device="cuda"; FP32 = the reference
     prompt = voice.prompt_from("alice_ref.wav", ref_phone_ids, ref_segments)  # once per reference clip
     audio = voice.synthesize(phone_ids, segments, prompt, SamplingOptions(top_k=15), seed=1234)
     # audio: np.ndarray (samples,) float32 in [-1, 1] at voice.sample_rate (32000)
 
 Phone ids and `TextSegment`s come from text_prep, in the symbol table of `voice.version`
 ("v1" or "v2", decided by the SoVITS file). The reference transcript's phones/segments may be
-empty: that is the reference-free mode (the clip then only sets the timbre).
+empty: that is the reference-free mode (the clip then only sets the timbre). A `TextWindow` (the
+sentence's normalised neighbours) makes the Chinese runs' BERT features read their context.
 """
 from __future__ import annotations
 
@@ -31,10 +34,11 @@ import torch
 from torch import Tensor
 
 from tts_engine.engine import TextSegment
-from tts_engine.features import BertFeatures, HubertFeatures
+from tts_engine.features import BertFeatures, HubertFeatures, TextWindow
 from tts_engine.gpt import Generated, SamplingOptions, Text2Semantic, generate
 from tts_engine.gpt.decode import MAX_STEPS
 from tts_engine.loader import load_gpt_file, load_sovits_file
+from tts_engine.precision import Precision
 from tts_engine.reference import VoicePrompt, build_prompt
 from tts_engine.sovits.synthesizer import DEFAULT_NOISE_SCALE, Synthesizer
 from tts_engine.spectrogram import SAMPLE_RATE
@@ -61,37 +65,48 @@ class Voice:
     @classmethod
     def load(cls, gpt_path: str | Path, sovits_path: str | Path, hubert_dir: str | Path,
              bert_dir: str | Path, device: torch.device | str = "cpu",
-             dtype: torch.dtype = torch.float32) -> "Voice":
+             dtype: torch.dtype | Precision = torch.float32) -> "Voice":
         """Load a voice's `.ckpt` and `.pth` files and the two base-model folders.
 
         Raises VoiceFileError (or UnsupportedVoiceError for v2Pro/v3/v4) naming the bad file.
-        `dtype` float16/bfloat16 runs every model in half precision (float32 is the reference).
+        `dtype`: one dtype for every model (float32 is the reference), or a `Precision` giving the
+        GPT (with BERT), the SoVITS generator and the rest of SoVITS (with HuBERT) their own.
         """
-        gpt = Text2Semantic.from_checkpoint(load_gpt_file(gpt_path), device=device, dtype=dtype)
+        precision = dtype if isinstance(dtype, Precision) else Precision.uniform(dtype)
+        gpt = Text2Semantic.from_checkpoint(load_gpt_file(gpt_path), device=device, dtype=precision.gpt)
         sovits_ckpt = load_sovits_file(sovits_path)
-        synthesizer = Synthesizer.from_checkpoint(sovits_ckpt).to(device=device, dtype=dtype)
-        hubert = HubertFeatures.load(hubert_dir, device, dtype)
-        bert = BertFeatures.load(bert_dir, device, dtype)
-        log.info("loaded %s voice %s + %s on %s (%s)", sovits_ckpt.version, gpt_path, sovits_path, device, dtype)
-        return cls(gpt, synthesizer, hubert, bert, sovits_ckpt.version, device, dtype)
+        synthesizer = Synthesizer.from_checkpoint(sovits_ckpt).to(device=device, dtype=precision.sovits)
+        synthesizer.dec.to(dtype=precision.vocoder)
+        hubert = HubertFeatures.load(hubert_dir, device, precision.sovits)
+        bert = BertFeatures.load(bert_dir, device, precision.gpt)
+        log.info("loaded %s voice %s + %s on %s (%s)", sovits_ckpt.version, gpt_path, sovits_path, device, precision)
+        return cls(gpt, synthesizer, hubert, bert, sovits_ckpt.version, device, precision.gpt)
+
+    @property
+    def sovits_dtype(self) -> torch.dtype:
+        """dtype of the SoVITS synthesizer's inputs (its generator may run in another, see `Precision`)."""
+        return self.synthesizer.ssl_proj.weight.dtype
 
     def prompt_from(self, ref_wav: str | Path, ref_phone_ids: Sequence[int] = (),
                     ref_segments: Sequence[TextSegment] = ()) -> VoicePrompt:
-        """Prepare a 3-10 s reference clip and its transcript; ReferenceAudioError for bad clips."""
+        """Prepare a 3-10 s reference clip and its transcript; ReferenceAudioError for bad clips.
+
+        The prompt is kept in float32 (each stage casts it to its own dtype when it reads it).
+        """
         self._check_phone_ids(ref_phone_ids, allow_empty=True)
         return build_prompt(ref_wav, ref_phone_ids, ref_segments, self.hubert, self.bert,
-                            self.synthesizer, self.device, self.dtype)
+                            self.synthesizer, self.device, torch.float32)
 
-    def text_features(self, segments: Sequence[TextSegment]) -> Tensor:
+    def text_features(self, segments: Sequence[TextSegment], window: TextWindow | None = None) -> Tensor:
         """BERT features (bert_dim, n_phones) of a sentence's segments (zeros for non-Chinese runs)."""
-        return self.bert(segments).to(device=self.device, dtype=self.dtype)
+        return self.bert(segments, window).to(device=self.device, dtype=self.dtype)
 
     def semantic_tokens(self, phone_ids: Sequence[int], segments: Sequence[TextSegment],
                         prompt: VoicePrompt, options: SamplingOptions = SamplingOptions(),
-                        seed: int = 0, max_steps: int = MAX_STEPS) -> Generated:
+                        seed: int = 0, max_steps: int = MAX_STEPS, window: TextWindow | None = None) -> Generated:
         """GPT stage: the sentence's semantic tokens (25 per second of speech) and whether EOS was reached."""
         self._check_phone_ids(phone_ids)
-        features = self.text_features(segments)
+        features = self.text_features(segments, window)
         if features.shape[1] != len(phone_ids):
             raise ValueError(f"segments cover {features.shape[1]} phones but {len(phone_ids)} phone ids were given")
         target = torch.tensor(list(phone_ids), dtype=torch.long, device=self.device)
@@ -113,19 +128,19 @@ class Voice:
         codes = tokens.reshape(1, 1, -1).to(self.device)
         phones = torch.tensor([list(phone_ids)], dtype=torch.long, device=self.device)
         generator = torch.Generator(device=self.device).manual_seed(int(seed))
-        audio = self.synthesizer.decode(codes, phones, [prompt.refer_spec.to(self.device, self.dtype)],
+        audio = self.synthesizer.decode(codes, phones, [prompt.refer_spec.to(self.device, self.sovits_dtype)],
                                         speed=speed, noise_scale=noise_scale, generator=generator)
         return audio[0, 0].float().cpu().numpy()
 
     def synthesize(self, phone_ids: Sequence[int], segments: Sequence[TextSegment], prompt: VoicePrompt,
                    options: SamplingOptions = SamplingOptions(), seed: int = 0, speed: float = 1.0,
-                   max_steps: int = MAX_STEPS) -> np.ndarray:
+                   max_steps: int = MAX_STEPS, window: TextWindow | None = None) -> np.ndarray:
         """One sentence: phone ids + language segments -> mono float32 waveform at 32 kHz.
 
         The same (phones, segments, prompt, options, seed, speed) always gives the same audio on
         the same device. No silence is appended; joining sentences is the caller's job.
         """
-        generated = self.semantic_tokens(phone_ids, segments, prompt, options, seed, max_steps)
+        generated = self.semantic_tokens(phone_ids, segments, prompt, options, seed, max_steps, window)
         if not generated.hit_eos:
             log.warning("no EOS within %d steps: the sentence audio is truncated", max_steps)
         return self.vocode(generated.tokens, phone_ids, prompt, speed, seed)

@@ -66,8 +66,9 @@ def test_editing_a_sentence_and_the_lexicon_rerenders_only_affected_lines_and_ch
     totals = _render(project)
 
     # chapter 3: the edited line plus the two lines whose context window holds it; chapter 2: the lexicon line
-    assert totals["synthesized"] == 3 + 1
-    assert len(synthesized_keys(log)) == n_before + 4
+    # plus the two whose window holds its (now different) normalised text
+    assert totals["synthesized"] == 3 + 3
+    assert len(synthesized_keys(log)) == n_before + 6
     after = {p.name: p.stat().st_mtime_ns for p in (project / "out").glob("*.mp3")}
     assert after["01-chapter-1.mp3"] == mtimes["01-chapter-1.mp3"]
     assert after["02-chapter-2.mp3"] != mtimes["02-chapter-2.mp3"]

@@ -16,7 +16,9 @@ Per chunk of sentences: batched BERT features, continuous-batching GPT decoding
 sentences that fail are decoded again with a derived seed, up to `guards.max_retries` times, and
 keep the attempt with the fewest problems. Attempt 0 of a job equals
 `voice.synthesize(job.phone_ids, job.segments, prompt, options.sampling, seed=job.seed,
-max_steps=guards.token_budget(len(job.phone_ids)))` (same tokens; audio within float tolerance).
+max_steps=guards.token_budget(len(job.phone_ids)), window=engine.window(job))` (same tokens; audio
+within float tolerance). With `text_context` on, BERT reads each sentence inside its ±2-sentence
+window (the job's `context_before`/`context_after`, normalised text filled by the flow).
 """
 from __future__ import annotations
 
@@ -40,6 +42,7 @@ from tts_engine.batch.sovits_batch import MAX_BATCH_TOKENS, BatchVocoder, Vocode
 from tts_engine.batch.text_features import batch_text_features
 from tts_engine.engine import SentenceAudio, SentenceJob
 from tts_engine.errors import EngineError
+from tts_engine.features import TextWindow
 from tts_engine.gpt import Generated, SamplingOptions
 from tts_engine.reference import VoicePrompt
 from tts_engine.sovits.synthesizer import DEFAULT_NOISE_SCALE
@@ -56,6 +59,7 @@ class EngineOptions:
     """Everything besides the voice and the sentence that decides the batched engine's output or speed."""
 
     sampling: SamplingOptions = SamplingOptions()
+    text_context: bool = False                # BERT reads each sentence's window (job.context_*); False = reference
     speed: float = 1.0
     noise_scale: float = DEFAULT_NOISE_SCALE
     guards: GuardOptions = GuardOptions()
@@ -149,6 +153,10 @@ class GSVEngine:
             for job, take in zip(chunk, self.render(chunk)):
                 yield SentenceAudio(job.key, take.audio, self.sample_rate, take.problems)
 
+    def window(self, job: SentenceJob) -> TextWindow | None:
+        """The text a job's Chinese runs are read with: its neighbours when `text_context` is on, else none."""
+        return TextWindow(job.context_before, job.context_after) if self.options.text_context else None
+
     def render(self, jobs: Sequence[SentenceJob], forced_tokens: Sequence[int] | None = None) -> list[_Take]:
         """All stages for a chunk, with guard retries; `forced_tokens` (benchmarks) fixes token counts."""
         for job in jobs:
@@ -156,7 +164,8 @@ class GSVEngine:
                 raise EngineError(f"sentence {job.key[:12]}: phone ids missing or outside this "
                                   f"{self.voice.version} voice's table of {self._phone_limit}")
         t0 = time.perf_counter()
-        features = batch_text_features(self.voice.bert, [job.segments for job in jobs])
+        features = batch_text_features(self.voice.bert, [job.segments for job in jobs],
+                                       [self.window(job) for job in jobs])
         self.times.bert += time.perf_counter() - t0
         for job, feature in zip(jobs, features):
             if feature.shape[1] != len(job.phone_ids):

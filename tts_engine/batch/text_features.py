@@ -11,7 +11,7 @@ from typing import Sequence
 from torch import Tensor
 
 from tts_engine.engine import TextSegment
-from tts_engine.features import BertFeatures, BertRun, TextWindow
+from tts_engine.features import BERT_LANG, BertFeatures, BertRun, TextWindow, assemble_features
 
 BERT_BATCH = 32
 
@@ -23,12 +23,13 @@ def batch_text_features(bert: BertFeatures, sentences: Sequence[Sequence[TextSeg
     windows = windows if windows is not None else [None] * len(sentences)
     if len(windows) != len(sentences):
         raise ValueError(f"{len(windows)} windows for {len(sentences)} sentences")
-    runs: list[tuple[int, int, BertRun]] = [(s, k, run) for s, (segments, window) in enumerate(zip(sentences, windows))
-                                            for k, run in bert.runs(segments, window).items()]
+    runs: list[tuple[int, int, BertRun]] = [
+        (s, k, run) for s, (segments, window) in enumerate(zip(sentences, windows))
+        if any(seg.lang == BERT_LANG for seg in segments) for k, run in bert.runs(segments, window).items()]
     runs.sort(key=lambda item: len(item[2].ids))
     rows: list[dict[int, Tensor]] = [{} for _ in sentences]
     for start in range(0, len(runs), batch_size):
         chunk = runs[start:start + batch_size]
         for (s, k, _), features in zip(chunk, bert.encode([run for _, _, run in chunk])):
             rows[s][k] = features
-    return [bert.assemble(segments, found) for segments, found in zip(sentences, rows)]
+    return [assemble_features(segments, found, bert.hidden_size) for segments, found in zip(sentences, rows)]
