@@ -12,12 +12,11 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from flows.limiter import LIMITER_WINDOW_S, limit_stream
+from flows.limiter import limit_stream
 from flows.loudness import SILENCE_DB, Levels, db, measure_blocks, undb
 
-__all__ = ["LIMITER_WINDOW_S", "OUTPUT_SAMPLE_RATE", "SILENCE_DB", "Levels", "Source", "blocks", "db", "limit",
-           "measure", "measure_rms_db", "normalize", "normalized", "room_tone", "signal_stats", "to_output_rate",
-           "undb"]
+__all__ = ["OUTPUT_SAMPLE_RATE", "SILENCE_DB", "Levels", "Source", "blocks", "db", "limit", "measure", "normalize",
+           "normalized", "room_tone", "signal_stats", "to_output_rate", "undb"]
 
 OUTPUT_SAMPLE_RATE = 44100      # ACX: 44.1 kHz
 BLOCK_SAMPLES = 1 << 16         # streamed audio moves in blocks of at most this many samples (1.5 s at 44.1 kHz)
@@ -105,11 +104,6 @@ def _joined(stream: Iterable[np.ndarray]) -> np.ndarray:
 def measure(x: np.ndarray, sample_rate: int = OUTPUT_SAMPLE_RATE) -> Levels:
     """RMS, peak and integrated loudness (BS.1770-4) of a mono float signal."""
     return measure_blocks(blocks(x), sample_rate)
-
-
-def measure_rms_db(x: np.ndarray) -> float:
-    """Whole-signal RMS in dBFS."""
-    return db(signal_stats(blocks(x)).rms)
 
 
 def limit(x: np.ndarray, ceiling_db: float, sample_rate: int = OUTPUT_SAMPLE_RATE) -> np.ndarray:

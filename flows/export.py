@@ -82,8 +82,12 @@ def encode_acx_file(source: Source, output: OutputConfig, path: Path) -> Encoded
     return EncodedPart(levels, n_samples)
 
 
-def id3_tag(tags: Tags) -> bytes:
-    """An ID3v2.3 tag (title, album, artist, track n/N, cover art) to put in front of MP3 frames."""
+def id3_tag(tags: Tags, audio_bytes: int) -> bytes:
+    """An ID3v2.3 tag (title, album, artist, track n/N, cover art) to put in front of ``audio_bytes`` of frames.
+
+    Its padding is what mutagen gives a tag saved into such a file, so the result equals tagging it in place.
+    """
+    from mutagen import PaddingInfo
     from mutagen.id3 import APIC, ID3, TALB, TIT2, TPE1, TRCK
 
     id3 = ID3()
@@ -94,7 +98,7 @@ def id3_tag(tags: Tags) -> bytes:
     if tags.cover:
         id3.add(APIC(encoding=3, mime=tags.cover_mime, type=3, desc="Cover", data=tags.cover))
     buffer = io.BytesIO()
-    id3.save(buffer, v2_version=3)
+    id3.save(buffer, v2_version=3, padding=lambda info: PaddingInfo(info.padding, audio_bytes).get_default_padding())
     return buffer.getvalue()
 
 
@@ -107,7 +111,7 @@ def _publish(dest: Path, head: bytes, body: Path) -> None:
             with body.open("rb") as frames:
                 chunk = head + frames.read(max(0, COPY_BLOCK_BYTES - len(head)))
                 while chunk:
-                    fsio._write_all(fd, chunk)      # noqa: SLF001 - fsio's one write path (tests inject faults there)
+                    fsio.write_all(fd, chunk)      # fsio's one write path (tests inject faults there)
                     chunk = frames.read(COPY_BLOCK_BYTES)
             os.fsync(fd)
         finally:
@@ -123,7 +127,7 @@ def write_part_file(source: Source, tags: Tags, dest: Path, output: OutputConfig
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         encoded = encode_acx_file(source, output, scratch)
-        _publish(dest, id3_tag(tags), scratch)
+        _publish(dest, id3_tag(tags, scratch.stat().st_size), scratch)
         return encoded
     except OSError as exc:
         raise OutputError.from_os_error(dest, exc) from exc

@@ -6,6 +6,7 @@ Xing/LAME header that carries the encoder delay, so decoders return exactly the 
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import os
@@ -53,7 +54,7 @@ def _failure(stderr: IO[bytes], what: str, path: Path) -> OSError | FfmpegError:
 
 def encode_mp3_file(stream: Iterable[np.ndarray], path: Path, sample_rate: int) -> int:
     """Encode mono float blocks as a tagless CBR MP3 at ``path``; returns the number of samples encoded."""
-    cmd = [ffmpeg_exe(), "-v", "error", "-nostdin", "-y",
+    cmd = [ffmpeg_exe(), "-v", "error", "-y",
            "-f", "s16le", "-ar", str(sample_rate), "-ac", str(OUTPUT_CHANNELS), "-i", "pipe:0",
            "-c:a", "libmp3lame", "-b:a", MP3_BITRATE, "-ar", str(sample_rate), "-ac", str(OUTPUT_CHANNELS),
            "-map_metadata", "-1", "-id3v2_version", "0", "-write_id3v1", "0", "-f", "mp3", str(path)]
@@ -65,14 +66,16 @@ def encode_mp3_file(stream: Iterable[np.ndarray], path: Path, sample_rate: int) 
             for block in stream:
                 proc.stdin.write(to_pcm16(block))
                 n_samples += block.size
-            proc.stdin.close()
         except BrokenPipeError:
             pass                                    # ffmpeg quit early; its exit status says why
-        except BaseException:
+        except BaseException:                       # the stream failed: stop ffmpeg, keep the stream's error
             proc.kill()
-            proc.wait()
             raise
-        if proc.wait() != 0:
+        finally:
+            with contextlib.suppress(BrokenPipeError):
+                proc.stdin.close()
+            proc.wait()
+        if proc.returncode != 0:
             raise _failure(stderr, "encode", path)
     return n_samples
 

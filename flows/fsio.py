@@ -1,16 +1,14 @@
 """Atomic file writes (temp file in the same folder, fsync, rename) and content hashing."""
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
 from flows.errors import OutputError
+from tts_engine.hub import file_sha256  # noqa: F401 - one implementation, shared with the model download
 
-HASH_CHUNK = 1 << 20  # bytes read at a time when hashing files
 
-
-def _write_all(fd: int, data: bytes | memoryview) -> None:
+def write_all(fd: int, data: bytes | memoryview) -> None:
     """Write every byte of ``data`` to ``fd`` (os.write may write less than asked)."""
     view = memoryview(data)
     while view:
@@ -25,7 +23,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
-            _write_all(fd, data)
+            write_all(fd, data)
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -38,15 +36,6 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 def atomic_write_text(path: Path, text: str) -> None:
     """UTF-8 variant of :func:`atomic_write_bytes`."""
     atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def file_sha256(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(HASH_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def remove_partials(folder: Path) -> None:

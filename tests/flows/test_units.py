@@ -88,6 +88,11 @@ def test_normalisation_reads_a_streamed_source_once_more_only_when_the_limiter_e
     clicks[::4410] = 0.5                                                         # crest factor ~22 dB
     for x, passes in ((sine, 2), (clicks, 3)):
         reads = []
-        out = np.concatenate(list(normalized(lambda: reads.append(1) or blocks(x), -20.0, -4.0)))
+
+        def source(x=x, reads=reads):
+            reads.append(1)
+            return blocks(x)
+
+        out = np.concatenate(list(normalized(source, -20.0, -4.0)))
         assert len(reads) == passes and out.size == x.size and measure(out).peak_db <= -4.0 + 1e-3
         assert measure(out).rms_db == pytest.approx(-20.0, abs=0.2)          # the re-scale restores most

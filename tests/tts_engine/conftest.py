@@ -10,6 +10,8 @@ import pytest
 import soundfile as sf
 import torch
 
+from tts_engine.engine import TextSegment
+
 HUBERT = "chinese-hubert-base"
 BERT = "chinese-roberta-wwm-ext-large"
 
@@ -81,3 +83,22 @@ def write_clip(path: Path, seconds: float, rate: int = 44100, channels: int = 2,
 def reference_wav(tmp_path_factory) -> Path:
     """A 4 s stereo 44.1 kHz clip: inside the 3-10 s window, at a rate that needs resampling."""
     return write_clip(tmp_path_factory.mktemp("ref") / "ref.wav", 4.0)
+
+
+REF_PHONES = [200, 101, 150, 120, 1]                      # "你好," as v2 ids (values only need to be valid)
+REF_SEGMENTS = [TextSegment("zh", "你好,", 5, (2, 2, 1))]
+
+
+@pytest.fixture(scope="module")
+def voice(kit_dir: Path, tiny_hubert_dir: Path, tiny_bert_dir: Path):
+    """The kit's tiny v2 GPT/SoVITS with tiny HuBERT/BERT, in float32."""
+    from tts_engine.voice import Voice
+
+    tiny = kit_dir / "tiny"
+    return Voice.load(tiny / "gpt_tiny_v2.ckpt", tiny / "sovits_tiny_v2.pth", tiny_hubert_dir, tiny_bert_dir)
+
+
+@pytest.fixture(scope="module")
+def prompt(voice, reference_wav: Path):
+    """The tiny voice's prompt from the shared reference clip and a short transcript."""
+    return voice.prompt_from(reference_wav, REF_PHONES, REF_SEGMENTS)

@@ -10,10 +10,9 @@ from tts_engine.batch import EngineOptions, GSVEngine, GuardOptions
 from tts_engine.batch import engine as engine_module
 from tts_engine.batch.guards import LOOP, NO_EOS
 from tts_engine.engine import Engine, SentenceJob, TextSegment
-from tts_engine.voice import Voice
 
-REF_PHONES = [200, 101, 150, 120, 1]
-REF_SEGMENTS = [TextSegment("zh", "你好,", 5, (2, 2, 1))]
+from tests.tts_engine.conftest import REF_PHONES, REF_SEGMENTS
+
 SENTENCES = [   # (phone ids, segments): ragged, zh, en and mixed
     ([225, 98, 33, 140, 12, 40, 50, 3], [TextSegment("zh", "世界", 4, (2, 2)), TextSegment("en", "yes.", 4)]),
     ([225, 98, 33], [TextSegment("en", "ok", 3)]),
@@ -28,17 +27,6 @@ def _jobs() -> list[SentenceJob]:
     return [SentenceJob(key=hashlib.sha256(str(i).encode()).hexdigest(), text=f"s{i}", lang="mixed",
                         seed=500 + i, phone_ids=tuple(ids), segments=tuple(segs))
             for i, (ids, segs) in enumerate(SENTENCES)]
-
-
-@pytest.fixture(scope="module")
-def voice(kit_dir, tiny_hubert_dir, tiny_bert_dir) -> Voice:
-    tiny = kit_dir / "tiny"
-    return Voice.load(tiny / "gpt_tiny_v2.ckpt", tiny / "sovits_tiny_v2.pth", tiny_hubert_dir, tiny_bert_dir)
-
-
-@pytest.fixture(scope="module")
-def prompt(voice, reference_wav):
-    return voice.prompt_from(reference_wav, REF_PHONES, REF_SEGMENTS)
 
 
 def test_batched_engine_equals_one_by_one_voice(voice, prompt):

@@ -10,22 +10,11 @@ from tts_engine.errors import VoiceFileError
 from tts_engine.gpt import SamplingOptions
 from tts_engine.voice import Voice
 
-REF_PHONES = [200, 101, 150, 120, 1]                       # "你好," as v2 ids (values only need to be valid)
-REF_SEGMENTS = [TextSegment("zh", "你好,", 5, (2, 2, 1))]
+from tests.tts_engine.conftest import REF_PHONES, REF_SEGMENTS
+
 PHONES = [225, 98, 33, 140, 12, 40, 50, 3]                 # a zh run of 4 phones then an en run of 4
 SEGMENTS = [TextSegment("zh", "世界", 4, (2, 2)), TextSegment("en", "yes.", 4)]
 STEPS = 25                                                 # random weights rarely emit EOS: cap the decode
-
-
-@pytest.fixture(scope="module")
-def voice(kit_dir, tiny_hubert_dir, tiny_bert_dir) -> Voice:
-    tiny = kit_dir / "tiny"
-    return Voice.load(tiny / "gpt_tiny_v2.ckpt", tiny / "sovits_tiny_v2.pth", tiny_hubert_dir, tiny_bert_dir)
-
-
-@pytest.fixture(scope="module")
-def prompt(voice, reference_wav):
-    return voice.prompt_from(reference_wav, REF_PHONES, REF_SEGMENTS)
 
 
 def test_phones_and_a_reference_clip_become_32k_audio(voice, prompt):
