@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-import click
 import typer
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Audiobook production with GPT-SoVITS voices.")
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Audiobook production with GPT-SoVITS voices.")
 
 EXIT_BAD_INPUT = 2
 
@@ -43,9 +43,18 @@ def phones(
     lexicon: Optional[Path] = typer.Option(None, "--lexicon", help="pronunciation lexicon file"),
 ) -> None:
     """Print the normalised text, GPT-SoVITS phones and word2ph of TEXT."""
-    from text_prep.frontend import describe_phones
+    from text_prep.frontend import LANG_CHOICES, describe_phones
+    from text_prep.symbols import VERSIONS
 
+    _check_choice(lang, LANG_CHOICES, "--lang")
+    _check_choice(version, VERSIONS, "--version")
     typer.echo(describe_phones(text, lang=lang, version=version, lexicon=lexicon))
+
+
+def _check_choice(value: str, choices: tuple[str, ...], option: str) -> None:
+    """A usage error (one line, exit 2) unless VALUE is one of CHOICES."""
+    if value not in choices:
+        raise typer.BadParameter(f"must be one of {', '.join(choices)}", param_hint=option)
 
 
 @app.command()
@@ -213,8 +222,7 @@ def voice_test(
     from flows.voices import default_user_voices_dir, find_profile, load_profile
     from text_prep.frontend import LANG_CHOICES
 
-    if lang not in LANG_CHOICES:
-        raise typer.BadParameter(f"must be one of {', '.join(LANG_CHOICES)}", param_hint="--lang")
+    _check_choice(lang, LANG_CHOICES, "--lang")
     profile = load_profile(find_profile(name, project, default_user_voices_dir()))
     engine = GSVVoiceEngine(profile, GSVSettings(device=device, precision=precision))
     path = write_wav(out, engine.speak(text, lang))
@@ -247,14 +255,7 @@ def main() -> None:
     for handler in logging.getLogger().handlers:
         handler.addFilter(_not_prefect_internal)
     try:
-        app(standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
+        app()   # standalone: Typer prints usage errors itself (one line, exit 2) and exits
     except _user_errors() as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(EXIT_BAD_INPUT)

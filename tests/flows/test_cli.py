@@ -119,3 +119,12 @@ def test_disk_full_while_writing_leaves_no_partial_mp3(tmp_path, prefect_server,
     assert len(err) == 1 and err[0].endswith(".mp3: cannot write: disk full")
     out_dir = project / "out"
     assert not list(out_dir.glob("*.mp3")) and not list(out_dir.glob(".*partial"))
+
+
+@pytest.mark.parametrize("args", [["phones", "你好", "--lang", "xx"], ["phones", "hi", "--version", "v3"],
+                                  ["no-such-command"]])
+def test_usage_errors_exit_2_without_a_traceback(args):
+    done = subprocess.run([sys.executable, "-m", "flows.cli", *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and done.stdout == ""
