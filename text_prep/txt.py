@@ -52,7 +52,7 @@ _ENDS_SENTENCE = re.compile(r"[.!?。！？…\"”’」』)）]$")
 _CONTINUATION = re.compile(r"^[，。、；：！？」』”’）﹔,;:!?)]")  # a wrapped line that cannot open a paragraph
 _INDENT = re.compile(r"^(?:\u3000|\t| {2,})")
 _LANGUAGE_NAMES = {"english": "en", "chinese": "zh"}
-_BY_LINE = re.compile(r"^by\s+(.{2,80})$", re.I)
+_BY_LINE = re.compile(r"^(?:by\s+|作者\s*[:：]\s*)(.{1,80})$", re.I)  # "by X" / "作者：X"
 
 
 @dataclass

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from text_prep.errors import BookError
+from text_prep.ingest import load_book
 from text_prep.txt import FRONT_MATTER_TITLE, read_txt
 
 CHINESE = "第一回 開始\n\n　　天色漸漸暗了下來。行者道：「師父，我們今晚就在這裡過夜吧。」\n\n第二回 結束\n\n　　眾人都同意了，於是開始準備晚飯，大家吃得很高興。\n"
@@ -144,3 +145,12 @@ def test_stray_html_and_site_adverts_are_removed(tmp_path: Path) -> None:
 def test_empty_and_binary_files_fail_with_book_error(tmp_path: Path, data: bytes, problem: str) -> None:
     with pytest.raises(BookError, match=problem):
         read_txt(write(tmp_path, data))
+
+
+def test_chinese_author_line_is_read_as_the_author(tmp_path):
+    book = tmp_path / "novel.txt"
+    book.write_text("灯塔与代码\n\n作者：林晓雨\n\n第一章 雨夜\n\n雨下了一整夜。她没有睡。\n\n第二章 清晨\n\n天亮了。\n",
+                    encoding="utf-8")
+    parsed = load_book(book)
+    assert parsed.metadata.title == "灯塔与代码"
+    assert parsed.metadata.authors == ["林晓雨"]
