@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from flows.fsio import file_sha256
+from flows.fsio import remembered_sha256
 from flows.project import DRAFT_ENGINE, GSV_ENGINE, VoiceConfig
 from tts_engine.engine import Engine
 from tts_engine.errors import EngineError, VoiceFileError
@@ -49,6 +49,6 @@ def load_engine(voice: VoiceConfig) -> Engine:
 
 def engine_fingerprint(engine: Engine, voice: VoiceConfig) -> str:
     """Cache-key part for the voice: the engine's own fingerprint plus the hashes of the voice files."""
-    files = [file_sha256(path) for path in voice.files]
+    files = [remembered_sha256(path) for path in voice.files]
     blob = json.dumps({"engine": engine.fingerprint(), "files": files, "settings": voice.settings_json})
     return hashlib.sha256(blob.encode()).hexdigest()

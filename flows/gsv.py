@@ -30,7 +30,7 @@ import numpy as np
 import soundfile as sf
 import torch
 
-from flows.fsio import atomic_write_bytes, file_sha256
+from flows.fsio import atomic_write_bytes, remembered_sha256
 from flows.gsv_text import phonemize_target, prompt_text
 from flows.plan import make_job, text_segments
 from flows.voices import VoiceProfile, load_profile
@@ -189,11 +189,11 @@ def _fits(value: object, kind: type) -> bool:
 
 @functools.lru_cache(maxsize=64)
 def _hash_cached(path: Path, size: int, mtime_ns: int) -> str:
-    return file_sha256(path)
+    return remembered_sha256(path)
 
 
 def _file_digest(path: Path) -> str:
-    """sha256 of a file, computed once per process while its size and modification time stay the same."""
+    """sha256 of a file, computed once while its size and modification time stay the same (across runs)."""
     stat = path.stat()
     return _hash_cached(path.resolve(), stat.st_size, stat.st_mtime_ns)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flows.chapter import image_mime
 from flows.export import Tags
-from flows.fsio import file_sha256
+from flows.fsio import remembered_sha256
 from flows.project import GSV_ENGINE, Project
 from text_prep.book import Book, Chapter
 
@@ -81,7 +81,7 @@ def chapter_tags(book: Book, project: Project, chapter: Chapter, track: int, tot
 def inputs_fingerprint(project: Project, engine_fp: str) -> str:
     """Hash of every input file of a render plus the voice: what the nightly schedule compares."""
     files = [project.config_path, project.book, project.lexicon, project.cover, project.takes_path]
-    digests = {str(p): file_sha256(p) for p in files if p is not None and p.is_file()}
+    digests = {str(p): remembered_sha256(p) for p in files if p is not None and p.is_file()}
     blob = json.dumps({"files": digests, "engine": engine_fp}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
 

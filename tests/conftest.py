@@ -41,3 +41,9 @@ def corpora_dir(shared_dir: Path) -> Path:
 def pretrained_configs_dir(shared_dir: Path) -> Path:
     """Real configs/tokenizers of the base models (no weights)."""
     return shared_dir / "pretrained-configs"
+
+
+@pytest.fixture(autouse=True)
+def _private_user_cache(tmp_path_factory, monkeypatch) -> None:
+    """Keep bookvoice's user-level cache (remembered digests) out of the real home folder."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))

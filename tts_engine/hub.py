@@ -145,10 +145,15 @@ class PulledModels:
     bert_dir: Path
 
 
+def user_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/bookvoice`` (``~/.cache/bookvoice`` when unset)."""
+    cache = os.environ.get("XDG_CACHE_HOME") or "~/.cache"
+    return Path(cache).expanduser() / "bookvoice"
+
+
 def default_models_dir() -> Path:
     """``$XDG_CACHE_HOME/bookvoice/models`` (``~/.cache/bookvoice/models`` when unset)."""
-    cache = os.environ.get("XDG_CACHE_HOME") or "~/.cache"
-    return Path(cache).expanduser() / "bookvoice" / "models"
+    return user_cache_dir() / "models"
 
 
 def manifest_for(version: str) -> ModelManifest:
