@@ -153,3 +153,29 @@ def test_voice_test_writes_a_wav(project, tmp_path):
     with wave.open(str(out)) as wav:
         assert (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) == (32000, 1, 2)
         assert wav.getnframes() > 0
+
+
+def test_new_project_from_a_user_voice_profile(tmp_path, tiny_voice, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    runner = CliRunner()
+    added = runner.invoke(app, ["voice", "add", "tiny", "--gpt", str(tiny_voice.gpt), "--sovits",
+                                str(tiny_voice.sovits), "--ref", str(tiny_voice.reference), "--ref-text",
+                                tiny_voice.reference_text, "--hubert", str(tiny_voice.hubert_dir),
+                                "--bert", str(tiny_voice.bert_dir)])
+    assert added.exit_code == 0, added.output
+    book = REPO / "projects" / "demo" / "book.txt"
+    made = runner.invoke(app, ["new", "mybook", "--book", str(book), "--profile", "tiny", "--dir", str(tmp_path)])
+    assert made.exit_code == 0, made.output
+    from flows.project import load_project
+
+    project = load_project(tmp_path / "mybook")
+    assert project.voice.engine == "gpt-sovits" and project.phone_version == tiny_voice_version(tiny_voice)
+    missing = runner.invoke(app, ["new", "other", "--book", str(book), "--profile", "nobody", "--dir", str(tmp_path)])
+    assert missing.exit_code != 0 and not (tmp_path / "other").exists()
+
+
+def tiny_voice_version(voice: TinyVoice) -> str:
+    """The phone-table version of the tiny voice's SoVITS file."""
+    from tts_engine.loader import load_sovits_file
+
+    return load_sovits_file(voice.sovits).version
