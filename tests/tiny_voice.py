@@ -45,8 +45,11 @@ class TinyVoice:
     reference_text: str = "今天天气很好，我们出去走走。"
 
 
-def _sovits_reference_config(c: SoVITSConfig) -> dict:
-    """The config dict the reference pickles in a SoVITS file, for these sizes."""
+TINY_SOVITS_DATA = {"sampling_rate": 32000, "filter_length": 2048, "hop_length": 640}
+
+
+def sovits_reference_config(c: SoVITSConfig, data: dict | None = None) -> dict:
+    """The config dict the reference pickles in a SoVITS file for these sizes (``data``: its data section)."""
     model = {"inter_channels": c.inter_channels, "hidden_channels": c.hidden_channels,
              "filter_channels": c.filter_channels, "n_heads": c.n_heads, "n_layers": c.n_layers,
              "kernel_size": c.kernel_size, "p_dropout": 0.1, "resblock": "1",
@@ -55,8 +58,7 @@ def _sovits_reference_config(c: SoVITSConfig) -> dict:
              "upsample_rates": list(c.upsample_rates), "upsample_kernel_sizes": list(c.upsample_kernel_sizes),
              "upsample_initial_channel": c.upsample_initial_channel, "gin_channels": c.gin_channels,
              "semantic_frame_rate": "25hz", "n_layers_q": 1, "freeze_quantizer": True, "version": "v2"}
-    return {"train": {"seed": 1234}, "data": {"sampling_rate": 32000, "filter_length": 2048, "hop_length": 640},
-            "model": model}
+    return {"train": {"seed": 1234}, "data": dict(TINY_SOVITS_DATA if data is None else data), "model": model}
 
 
 def write_gpt(path: Path, config: dict = GPT_CONFIG, seed: int = 0) -> Path:
@@ -73,7 +75,7 @@ def write_sovits(path: Path, config: SoVITSConfig = SOVITS, seed: int = 0) -> Pa
     torch.manual_seed(seed)
     model = Synthesizer(config)
     weights = {k: v.half() for k, v in model.state_dict().items()}
-    torch.save({"weight": weights, "config": _sovits_reference_config(config), "info": "tiny random SoVITS"}, path)
+    torch.save({"weight": weights, "config": sovits_reference_config(config), "info": "tiny random SoVITS"}, path)
     return path
 
 

@@ -13,6 +13,8 @@ from tts_engine.sovits.config import SoVITSConfig
 from tts_engine.sovits.synthesizer import Synthesizer
 from tts_engine.sovits.weight_norm import WeightNormConv1d, WeightNormConvTranspose1d
 
+from tests.tiny_voice import sovits_reference_config
+
 # Deliberately unlike the released models: 3 heads, odd layer counts, two upsampling stages, ...
 ODD = SoVITSConfig(
     n_symbols=40, ssl_channels=24, semantic_stride=2, codebook_size=16, inter_channels=6,
@@ -22,19 +24,6 @@ ODD = SoVITSConfig(
     upsample_initial_channel=16, resblock_kernel_sizes=(3, 5), resblock_dilation_sizes=((1, 2), (1, 3)),
 )
 SPEC_BINS = 33
-
-
-def _reference_config(c: SoVITSConfig) -> dict:
-    """The config dict the reference would pickle for these sizes."""
-    model = {"inter_channels": c.inter_channels, "hidden_channels": c.hidden_channels,
-             "filter_channels": c.filter_channels, "n_heads": c.n_heads, "n_layers": c.n_layers,
-             "kernel_size": c.kernel_size, "p_dropout": 0.1, "resblock": "1",
-             "resblock_kernel_sizes": list(c.resblock_kernel_sizes),
-             "resblock_dilation_sizes": [list(d) for d in c.resblock_dilation_sizes],
-             "upsample_rates": list(c.upsample_rates), "upsample_kernel_sizes": list(c.upsample_kernel_sizes),
-             "upsample_initial_channel": c.upsample_initial_channel, "gin_channels": c.gin_channels,
-             "semantic_frame_rate": "25hz", "n_layers_q": 3, "freeze_quantizer": True}
-    return {"train": {"seed": 1234}, "data": {"filter_length": 2 * (SPEC_BINS - 1)}, "model": model}
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +39,7 @@ def original() -> Synthesizer:
 def _save(path, model: Synthesizer, drop: str | None = None, add: dict | None = None):
     weights = {k: v.half() for k, v in model.state_dict().items() if k != drop}
     weights.update(add or {})
-    torch.save({"weight": weights, "config": _reference_config(model.config), "info": "3epoch_9iteration"}, path)
+    torch.save({"weight": weights, "config": sovits_reference_config(model.config, {"filter_length": 2 * (SPEC_BINS - 1)}), "info": "3epoch_9iteration"}, path)
     return path
 
 
