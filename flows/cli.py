@@ -17,11 +17,10 @@ EXIT_BAD_INPUT = 2
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Exception classes that mean 'bad input' and print as one line."""
-    from flows.errors import OutputError
-    from text_prep.errors import InputFileError
+    from text_prep.errors import PathProblem
     from tts_engine.errors import EngineError
 
-    return (InputFileError, EngineError, OutputError)
+    return (PathProblem, EngineError)
 
 
 @app.command()

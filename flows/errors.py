@@ -4,20 +4,15 @@ from __future__ import annotations
 import errno
 from pathlib import Path
 
-from text_prep.errors import InputFileError
+from text_prep.errors import InputFileError, PathProblem
 
 
 class ProjectError(InputFileError):
     """A project folder or its ``project.toml`` is missing, unreadable or invalid."""
 
 
-class OutputError(Exception):
+class OutputError(PathProblem):
     """An output or cache file could not be written (disk full, permissions); ``str()`` is ``"<path>: <problem>"``."""
-
-    def __init__(self, path: str | Path, problem: str) -> None:
-        self.path = str(path)
-        self.problem = problem
-        super().__init__(f"{self.path}: {problem}")
 
     @classmethod
     def from_os_error(cls, path: str | Path, exc: OSError) -> "OutputError":

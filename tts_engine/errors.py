@@ -1,20 +1,15 @@
 """Errors raised by the engine; the CLI prints them as one line."""
 from __future__ import annotations
 
-from pathlib import Path
+from text_prep.errors import PathProblem
 
 
 class EngineError(Exception):
     """Base class of engine errors."""
 
 
-class VoiceFileError(EngineError):
+class VoiceFileError(PathProblem, EngineError):
     """A voice or model file cannot be loaded; ``str()`` is ``"<path>: <problem>"``."""
-
-    def __init__(self, path: str | Path, problem: str) -> None:
-        self.path = str(path)
-        self.problem = problem
-        super().__init__(f"{self.path}: {problem}")
 
 
 class UnsupportedVoiceError(VoiceFileError):

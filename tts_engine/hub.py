@@ -22,6 +22,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Iterator, Mapping
 
+from text_prep.errors import PathProblem
 from tts_engine.errors import EngineError
 
 logger = logging.getLogger(__name__)
@@ -41,13 +42,8 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 _HASH_CHUNK = 1 << 20
 
 
-class ModelDownloadError(EngineError):
+class ModelDownloadError(PathProblem, EngineError):
     """Base models cannot be fetched; ``str()`` is ``"<source>: <problem>"``."""
-
-    def __init__(self, source: str | Path, problem: str) -> None:
-        self.source = str(source)
-        self.problem = problem
-        super().__init__(f"{self.source}: {problem}")
 
 
 class HubOfflineError(ModelDownloadError):
