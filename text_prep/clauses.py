@@ -1,11 +1,10 @@
 """Cutting over-long sentences at clause punctuation, then word boundaries, so the TTS model stays stable."""
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
+from text_prep.jieba_words import jieba_module
 from text_prep.spacing import CJK_LETTERS
 
 DEFAULT_MAX_CJK_CHARS = 50
@@ -70,13 +69,5 @@ def _word_boundaries(sentence: str) -> list[int]:
     """Offsets between words: spaces for Latin text, jieba word boundaries when CJK is present."""
     if not _HAS_CJK.search(sentence):
         return [m.start() for m in _SPACE.finditer(sentence)]
-    return [end for _, _, end in _jieba().tokenize(sentence)][:-1]
+    return [end for _, _, end in jieba_module().tokenize(sentence)][:-1]
 
-
-@lru_cache(maxsize=1)
-def _jieba():  # noqa: ANN202 - the jieba module
-    """jieba, imported on first use (only sentences without any clause punctuation need it)."""
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    return jieba

@@ -117,14 +117,19 @@ class _CheckedReader(ebooklib_epub.EpubReader):
         """Not used: text_prep.epub_toc reads the nav document."""
 
 
+def _parse_member(path: Path, archive: SafeZip, member: str, label: str) -> etree._Element:
+    """The parsed XML of archive ``member``; a BookError naming ``label`` when it cannot be read."""
+    try:
+        return parse_xml(archive.read(member), recover=True)
+    except (etree.XMLSyntaxError, UnsafeXmlError) as exc:
+        raise BookError(path, f"unreadable {label} ({exc})") from exc
+
+
 def _package_path(path: Path, archive: SafeZip) -> str:
     """The OPF member named by META-INF/container.xml."""
     if CONTAINER not in archive:
         raise BookError(path, f"not an EPUB: {CONTAINER} is missing")
-    try:
-        container = parse_xml(archive.read(CONTAINER), recover=True)
-    except (etree.XMLSyntaxError, UnsafeXmlError) as exc:
-        raise BookError(path, f"unreadable {CONTAINER} ({exc})") from exc
+    container = _parse_member(path, archive, CONTAINER, CONTAINER)
     rootfiles = [el for el in container.iter() if local_name(el) == "rootfile" and (el.get("full-path") or "").strip()]
     if not rootfiles:
         raise BookError(path, f"{CONTAINER} names no package document")
@@ -138,10 +143,7 @@ def _check_package(path: Path, archive: SafeZip, opf_path: str) -> None:
     """Refuse packages without metadata, manifest or spine before ebooklib sees them."""
     if opf_path not in archive:
         raise BookError(path, f"package document {opf_path} is missing")
-    try:
-        root = parse_xml(archive.read(opf_path), recover=True)
-    except (etree.XMLSyntaxError, UnsafeXmlError) as exc:
-        raise BookError(path, f"unreadable package document {opf_path} ({exc})") from exc
+    root = _parse_member(path, archive, opf_path, f"package document {opf_path}")
     if root.tag != f"{{{OPF_NAMESPACE}}}package":
         raise BookError(path, f"{opf_path} is not an OPF 2/3 package document (legacy OEBPS 1.x is not supported)")
     children = {local_name(c): c for c in root}
@@ -156,10 +158,7 @@ def _refuse_drm(path: Path, archive: SafeZip) -> None:
     """Raise if META-INF/encryption.xml encrypts anything but (obfuscated) fonts."""
     if ENCRYPTION not in archive:
         return
-    try:
-        root = parse_xml(archive.read(ENCRYPTION), recover=True)
-    except (etree.XMLSyntaxError, UnsafeXmlError) as exc:
-        raise BookError(path, f"unreadable {ENCRYPTION} ({exc})") from exc
+    root = _parse_member(path, archive, ENCRYPTION, ENCRYPTION)
     for data in root.iter():
         if local_name(data) != "encrypteddata":
             continue

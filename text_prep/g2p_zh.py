@@ -14,9 +14,10 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Sequence
 
+from text_prep.jieba_words import jieba_module
 from text_prep.langseg import HAN_CLASS
 from text_prep.lexicon import ZhEntry
-from text_prep.pinyin_phones import PinyinError, syllable_phones
+from text_prep.pinyin_phones import is_syllable, syllable_phones
 from text_prep.symbols import PUNCTUATION, check_version
 from text_prep.tone_sandhi import Word, sandhi_words, set_tone
 from text_prep.zh_pinyin import sentence_pinyin
@@ -53,12 +54,10 @@ def clean_text(text: str) -> str:
 @lru_cache(maxsize=1)
 def _tagger() -> tuple[object, dict[str, str]]:
     """jieba (initialised once) and its word -> part-of-speech table."""
-    import jieba
+    module = jieba_module()
     import jieba.posseg
 
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba, jieba.posseg.dt.word_tag_tab
+    return module, jieba.posseg.dt.word_tag_tab
 
 
 def _words(clause: str, pinyins: Sequence[str], fixed: Sequence[bool]) -> list[Word]:
@@ -95,14 +94,6 @@ def erhua(word: Word) -> Word:
     if py[-1] in ("er2", "er5"):
         py[-1] = set_tone("er5", py[-2][-1])
     return replace(word, pinyins=tuple(py))
-
-
-def _pronounceable(reading: str) -> bool:
-    try:
-        syllable_phones(reading)
-    except PinyinError:
-        return False
-    return True
 
 
 def g2p_zh(parts: Sequence[str | ZhEntry], version: str = "v2") -> ZhPhones:
@@ -144,7 +135,7 @@ def g2p_zh(parts: Sequence[str | ZhEntry], version: str = "v2") -> ZhPhones:
 
 
 def _readings(text: str, fixed_pinyin: Sequence[str | None],
-                          span_ids: Sequence[int]) -> tuple[str, list[str], list[int]]:
+              span_ids: Sequence[int]) -> tuple[str, list[str], list[int]]:
     """Readings for every kept character, collapsing punctuation runs, with lexicon span ids alongside."""
     context = sentence_pinyin(text) if text else []
     kept: list[str] = []
@@ -159,7 +150,7 @@ def _readings(text: str, fixed_pinyin: Sequence[str | None],
             reading = fixed_pinyin[i] or context[i]
             if reading is not None and reading[:-1] == "r":
                 reading = "er" + reading[-1]           # 儿 given as the bare erhua "r5"
-            if reading is None or not _pronounceable(reading):
+            if reading is None or not is_syllable(reading):
                 log.warning("no reading for %r; dropped", ch)
                 continue
         kept.append(ch)

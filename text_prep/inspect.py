@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from text_prep.book import Book, Chapter
+from text_prep.draft import CHAPTER_KINDS
 from text_prep.ingest import load_book
 
 _TITLE_WIDTH = 60
@@ -20,7 +21,7 @@ def inspect_book(book: Path, as_json: bool = False) -> str:
 def summary(book: Book) -> str:
     """Metadata lines and one table row per chapter (kind, paragraphs, sentences, characters, title)."""
     meta = book.metadata
-    kinds = {kind: sum(1 for c in book.chapters if c.kind == kind) for kind in ("body", "front", "back")}
+    kinds = {kind: sum(1 for c in book.chapters if c.kind == kind) for kind in CHAPTER_KINDS}
     cover = f"{meta.cover_media_type or 'image'}, {len(meta.cover_image)} bytes" if meta.cover_image else "none"
     lines = [
         f"File:       {book.source}",

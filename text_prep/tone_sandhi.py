@@ -15,8 +15,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Callable, Iterable, Mapping, Sequence
 
-import jieba
-
+from text_prep.jieba_words import jieba_module
 from text_prep.symbols import PUNCTUATION
 
 NUMERALS = frozenset("零〇一二两三四五六七八九十百千万亿")
@@ -219,7 +218,7 @@ def _known_words() -> frozenset[str]:
 
 def _split_three(text: str) -> tuple[str, str]:
     """Split a 3-character word at its dictionary sub-word: 展览|馆, 小|老鼠."""
-    subwords = sorted((w for w in jieba.cut_for_search(text) if len(w) < len(text)), key=len)
+    subwords = sorted((w for w in jieba_module().cut_for_search(text) if len(w) < len(text)), key=len)
     if not subwords:
         return text[:2], text[2:]
     first = subwords[0]

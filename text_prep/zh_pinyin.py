@@ -22,13 +22,12 @@ no reading (not Chinese).
 from __future__ import annotations
 
 import enum
-import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from types import ModuleType
 
+from text_prep.jieba_words import jieba_module
 from text_prep.polyphone_dict import PHRASE_SOURCES, PhraseDictionary, char_default
 from text_prep.polyphone_lstm import PolyphoneLSTM, load_polyphone_lstm
 from text_prep.polyphone_rules import rule_readings
@@ -128,7 +127,7 @@ class PinyinConverter:
 
     def _segment(self, text: str) -> list[str]:
         """jieba words of ``text`` (their concatenation is ``text``)."""
-        return _jieba().lcut(text, HMM=self.options.jieba_hmm)
+        return jieba_module().lcut(text, HMM=self.options.jieba_hmm)
 
     def _model_scores(self, text: str, needed: Sequence[bool]) -> dict[int, Mapping[str, float]]:
         """Reading probabilities for the polyphonic characters of ``text`` at ``needed`` positions."""
@@ -190,16 +189,6 @@ class PinyinConverter:
         if not text:
             return []
         return [reading for reading, _ in self.decide_all(self.evidence(text, words))]
-
-
-@lru_cache(maxsize=1)
-def _jieba() -> ModuleType:
-    """jieba with its dictionary loaded and its own chatty logger quieted (once)."""
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba
 
 
 @lru_cache(maxsize=1)
