@@ -112,8 +112,7 @@ def build_voice(kit: Path | None, device: torch.device, precision: Precision, wi
         synthesizer = Synthesizer(sovits_config)
     fold_weight_norm(synthesizer)
     gpt = gpt.to(dtype=precision.gpt).eval()
-    synthesizer = synthesizer.to(dtype=precision.sovits).eval()
-    synthesizer.dec.to(dtype=precision.vocoder)
+    synthesizer = precision.cast_synthesizer(synthesizer).eval()
     bert = random_bert(device, precision.gpt, workdir) if with_bert else _NoBert()
     return Voice(gpt, synthesizer, None, bert, "v2", device, precision.gpt)
 

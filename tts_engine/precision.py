@@ -9,8 +9,12 @@ CUDA runs everything in fp16. Float32 everywhere (`FP32`) is the reference.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import torch
+
+if TYPE_CHECKING:
+    from tts_engine.sovits.synthesizer import Synthesizer
 
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 PRECISION_CHOICES = ("auto", *DTYPES)
@@ -37,6 +41,12 @@ class Precision:
     def uniform(cls, dtype: torch.dtype) -> "Precision":
         """Every part in one dtype."""
         return cls(dtype, dtype, dtype)
+
+    def cast_synthesizer(self, synthesizer: "Synthesizer") -> "Synthesizer":
+        """Cast a SoVITS synthesizer in place: its generator (``dec``) to `vocoder`, the rest to `sovits`."""
+        synthesizer.to(dtype=self.sovits)
+        synthesizer.dec.to(dtype=self.vocoder)
+        return synthesizer
 
     @classmethod
     def named(cls, name: str, device: torch.device | str) -> "Precision":

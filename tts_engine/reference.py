@@ -58,6 +58,11 @@ class VoicePrompt:
     phone_ids: Tensor     # (N_p,) int64 phone ids of the clip's transcript (empty: reference-free mode)
     bert: Tensor          # (bert_dim, N_p) BERT features aligned with phone_ids
 
+    @property
+    def gpt_semantic(self) -> Tensor:
+        """The semantic tokens the GPT continues: none in reference-free mode (no transcript to pair them with)."""
+        return self.semantic if self.phone_ids.numel() else self.semantic[:0]
+
 
 def read_reference(path: str | Path) -> ReferenceClip:
     """Read any soundfile-readable clip, check 3-10 s, resample to 16 and 32 kHz; ReferenceAudioError otherwise."""

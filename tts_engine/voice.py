@@ -75,8 +75,7 @@ class Voice:
         precision = dtype if isinstance(dtype, Precision) else Precision.uniform(dtype)
         gpt = Text2Semantic.from_checkpoint(load_gpt_file(gpt_path), device=device, dtype=precision.gpt)
         sovits_ckpt = load_sovits_file(sovits_path)
-        synthesizer = Synthesizer.from_checkpoint(sovits_ckpt).to(device=device, dtype=precision.sovits)
-        synthesizer.dec.to(dtype=precision.vocoder)
+        synthesizer = precision.cast_synthesizer(Synthesizer.from_checkpoint(sovits_ckpt).to(device))
         hubert = HubertFeatures.load(hubert_dir, device, precision.sovits)
         bert = BertFeatures.load(bert_dir, device, precision.gpt)
         log.info("loaded %s voice %s + %s on %s (%s)", sovits_ckpt.version, gpt_path, sovits_path, device, precision)
@@ -86,6 +85,11 @@ class Voice:
     def sovits_dtype(self) -> torch.dtype:
         """dtype of the SoVITS synthesizer's inputs (its generator may run in another, see `Precision`)."""
         return self.synthesizer.ssl_proj.weight.dtype
+
+    @property
+    def phone_limit(self) -> int:
+        """One past the largest phone id both the GPT and the SoVITS phone tables hold."""
+        return min(self.gpt.cfg.phoneme_vocab_size, self.synthesizer.config.n_symbols)
 
     def prompt_from(self, ref_wav: str | Path, ref_phone_ids: Sequence[int] = (),
                     ref_segments: Sequence[TextSegment] = ()) -> VoicePrompt:
@@ -109,14 +113,17 @@ class Voice:
         features = self.text_features(segments, window)
         if features.shape[1] != len(phone_ids):
             raise ValueError(f"segments cover {features.shape[1]} phones but {len(phone_ids)} phone ids were given")
-        target = torch.tensor(list(phone_ids), dtype=torch.long, device=self.device)
-        if prompt.phone_ids.numel():
-            phones = torch.cat([prompt.phone_ids.to(self.device), target])
-            bert = torch.cat([prompt.bert.to(device=self.device, dtype=self.dtype), features], dim=1)
-            semantic = prompt.semantic
-        else:   # reference-free mode: no transcript, so no semantic prompt either
-            phones, bert, semantic = target, features, prompt.semantic[:0]
-        return generate(self.gpt, [phones], [bert], semantic, options, [seed], max_steps)[0]
+        phones, bert = self.gpt_inputs(phone_ids, features, prompt)
+        return generate(self.gpt, [phones], [bert], prompt.gpt_semantic, options, [seed], max_steps)[0]
+
+    def gpt_inputs(self, phone_ids: Sequence[int], features: Tensor, prompt: VoicePrompt) -> tuple[Tensor, Tensor]:
+        """The GPT's (N,) phones and (bert_dim, N) features: the prompt's transcript, then the sentence's."""
+        phones = torch.tensor(list(phone_ids), dtype=torch.long, device=self.device)
+        bert = features.to(device=self.device, dtype=self.dtype)
+        if prompt.phone_ids.numel():   # empty in reference-free mode: the sentence alone
+            phones = torch.cat([prompt.phone_ids.to(self.device), phones])
+            bert = torch.cat([prompt.bert.to(device=self.device, dtype=self.dtype), bert], dim=1)
+        return phones, bert
 
     @torch.inference_mode()
     def vocode(self, tokens: Tensor, phone_ids: Sequence[int], prompt: VoicePrompt, speed: float = 1.0,
@@ -149,7 +156,7 @@ class Voice:
         """ValueError unless every id exists in both the GPT and the SoVITS phone tables."""
         if not phone_ids and not allow_empty:
             raise ValueError("no phone ids to synthesise")
-        limit = min(self.gpt.cfg.phoneme_vocab_size, self.synthesizer.config.n_symbols)
+        limit = self.phone_limit
         bad = [p for p in phone_ids if not 0 <= p < limit]
         if bad:
             raise ValueError(f"phone ids {bad[:5]} outside this {self.version} voice's table of {limit}")

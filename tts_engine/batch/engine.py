@@ -124,10 +124,8 @@ class GSVEngine:
         self.sample_rate = voice.sample_rate
         self.times = StageTimes()
         self._fingerprint: str | None = None
-        param = next(voice.synthesizer.parameters())
         with torch.inference_mode():   # the timbre is the prompt's: computed once, shared by every sentence
-            self._ge = voice.synthesizer.timbre([prompt.refer_spec.to(param.device, param.dtype)])  # (1, gin, 1)
-        self._phone_limit = min(voice.gpt.cfg.phoneme_vocab_size, voice.synthesizer.config.n_symbols)
+            self._ge = voice.synthesizer.timbre([prompt.refer_spec.to(voice.device, voice.sovits_dtype)])  # (1, gin, 1)
 
     def fingerprint(self) -> str:
         """Hash of the engine version, its options, the voice's weights and dtype, and the prompt."""
@@ -159,10 +157,11 @@ class GSVEngine:
 
     def render(self, jobs: Sequence[SentenceJob], forced_tokens: Sequence[int] | None = None) -> list[_Take]:
         """All stages for a chunk, with guard retries; `forced_tokens` (benchmarks) fixes token counts."""
+        limit = self.voice.phone_limit
         for job in jobs:
-            if not job.phone_ids or not all(0 <= p < self._phone_limit for p in job.phone_ids):
+            if not job.phone_ids or not all(0 <= p < limit for p in job.phone_ids):
                 raise EngineError(f"sentence {job.key[:12]}: phone ids missing or outside this "
-                                  f"{self.voice.version} voice's table of {self._phone_limit}")
+                                  f"{self.voice.version} voice's table of {limit}")
         t0 = time.perf_counter()
         features = batch_text_features(self.voice.bert, [job.segments for job in jobs],
                                        [self.window(job) for job in jobs])
@@ -205,22 +204,16 @@ class GSVEngine:
     def _attempt(self, jobs: Sequence[SentenceJob], features: Sequence[Tensor], seeds: Sequence[int],
                  forced: Sequence[int] | None) -> tuple[list[Generated], list[np.ndarray]]:
         """GPT then SoVITS for one attempt of some jobs, the stages overlapped (see `pipeline.py`)."""
-        voice, prompt = self.voice, self.prompt
-        with_prompt = prompt.phone_ids.numel() > 0   # reference-free mode: no transcript, no semantic prompt
+        voice = self.voice
         requests, items = [], []
         for k, (job, feature) in enumerate(zip(jobs, features)):
-            target = torch.tensor(job.phone_ids, dtype=torch.long, device=voice.device)
-            items.append(target)
-            bert = feature.to(device=voice.device, dtype=voice.dtype)
-            if with_prompt:
-                target = torch.cat([prompt.phone_ids.to(voice.device), target])
-                bert = torch.cat([prompt.bert.to(device=voice.device, dtype=voice.dtype), bert], dim=1)
-            requests.append(SemanticRequest(target, bert, seeds[k],
+            phones, bert = voice.gpt_inputs(job.phone_ids, feature, self.prompt)
+            items.append(phones[phones.numel() - len(job.phone_ids):])   # the sentence's own phones
+            requests.append(SemanticRequest(phones, bert, seeds[k],
                                             max_steps=self.options.guards.token_budget(len(job.phone_ids)),
                                             forced_tokens=None if forced is None else forced[k]))
-        semantic = prompt.semantic if with_prompt else prompt.semantic[:0]
-        scheduler = SemanticScheduler(voice.gpt, semantic, self.options.sampling, rows=self.options.gpt_rows,
-                                      memory_budget=self._kv_budget())
+        scheduler = SemanticScheduler(voice.gpt, self.prompt.gpt_semantic, self.options.sampling,
+                                      rows=self.options.gpt_rows, memory_budget=self._kv_budget())
         cpu = voice.device.type == "cpu"
         sovits_batch = self.options.sovits_batch or (1 if cpu else 16)
         vocoder = BatchVocoder(voice.synthesizer, self._ge, sovits_batch, self.options.sovits_batch_tokens,

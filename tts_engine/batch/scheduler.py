@@ -21,18 +21,13 @@ from typing import Callable, Iterator, Sequence
 import torch
 from torch import Tensor
 
-from tts_engine.gpt.decode import EOS_FREE_STEPS, MAX_STEPS, Generated, prefill_mask
+from tts_engine.gpt.decode import EOS_FREE_STEPS, MAX_STEPS, Generated, embed_prefix, prefill_mask
 from tts_engine.gpt.model import Text2Semantic, additive_mask
 from tts_engine.gpt.sampling import SamplingOptions, apply_repetition_penalty, sample_tokens
 
 log = logging.getLogger(__name__)
 
 KV_BUCKET = 64           # attention reads the cache in multiples of this many slots (fewer distinct shapes)
-
-
-def cache_dtype(device: torch.device, dtype: torch.dtype) -> torch.dtype:
-    """The KV-cache (and attention) dtype: float32 on CPUs, whose half-precision attention kernels are slow."""
-    return torch.float32 if device.type == "cpu" else dtype
 
 
 @dataclass(frozen=True)
@@ -119,7 +114,7 @@ class SemanticScheduler:
         self.step_fn = step_fn or model.step
         self.device = model.ar_predict_layer.weight.device
         self.dtype = model.ar_predict_layer.weight.dtype
-        self.kv_dtype = cache_dtype(self.device, self.dtype)
+        self.kv_dtype = model.cache_dtype
         self.prompt = prompt.reshape(-1).to(device=self.device, dtype=torch.long)   # (P,)
         self.stats = SchedulerStats()
 
@@ -211,17 +206,11 @@ class SemanticScheduler:
 
     def _prefill(self, cache, slots: list[int], requests: list[SemanticRequest], raw: Tensor) -> None:
         """Run the [text ; prompt audio] prefix of new rows and place their keys/values in `slots`."""
-        model, cfg = self.model, self.model.cfg
-        P = int(self.prompt.numel())
-        n_text = torch.tensor([int(r.phones.numel()) for r in requests], device=self.device)
-        lengths = n_text + P
+        model = self.model
+        x, n_text = embed_prefix(model, [r.phones for r in requests], [r.bert for r in requests],
+                                 self._prompt_audio)                                     # (B_new, S, D)
+        lengths = n_text + int(self.prompt.numel())
         span = int(lengths.max())
-        x = torch.zeros(len(requests), span, cfg.hidden_dim, device=self.device, dtype=self.dtype)
-        for b, request in enumerate(requests):
-            n = int(request.phones.numel())
-            x[b, :n] = model.embed_text(request.phones.reshape(1, n).to(self.device),
-                                        request.bert.reshape(1, cfg.bert_dim, n).to(self.device, self.dtype))[0]
-            x[b, n:n + P] = self._prompt_audio
         scratch = model.new_cache(len(requests), span, self.kv_dtype)
         hidden = self.step_fn(x, scratch.k, scratch.v, torch.zeros(len(requests), dtype=torch.long,
                                                                    device=self.device),

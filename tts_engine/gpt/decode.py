@@ -48,6 +48,22 @@ def prefill_mask(n_text: Tensor, lengths: Tensor, width: int) -> Tensor:
     return allowed.unsqueeze(1)
 
 
+def embed_prefix(model: Text2Semantic, phones: Sequence[Tensor], bert: Sequence[Tensor],
+                 prompt_audio: Tensor) -> tuple[Tensor, Tensor]:
+    """Right-padded prefill rows [text (N_b) ; prompt audio (P)]: x (B, max N_b + P, D) and n_text (B,)."""
+    cfg = model.cfg
+    device, dtype = model.ar_predict_layer.weight.device, model.ar_predict_layer.weight.dtype
+    P = prompt_audio.shape[0]                                           # prompt_audio: (P, D) embedded
+    n_text = torch.tensor([int(p.numel()) for p in phones], device=device)
+    x = torch.zeros(len(phones), int(n_text.max()) + P, cfg.hidden_dim, device=device, dtype=dtype)
+    for b, (row_phones, row_bert) in enumerate(zip(phones, bert)):
+        n = int(row_phones.numel())
+        x[b, :n] = model.embed_text(row_phones.reshape(1, n).to(device),
+                                    row_bert.reshape(1, cfg.bert_dim, n).to(device=device, dtype=dtype))[0]
+        x[b, n:n + P] = prompt_audio
+    return x, n_text
+
+
 @torch.inference_mode()
 def generate(model: Text2Semantic, phones: Sequence[Tensor], bert: Sequence[Tensor], prompt: Tensor,
              options: SamplingOptions, seeds: Sequence[int], max_steps: int = MAX_STEPS,
@@ -65,22 +81,13 @@ def generate(model: Text2Semantic, phones: Sequence[Tensor], bert: Sequence[Tens
         raise ValueError(f"max_steps must be at least 1, got {max_steps}")
     cfg = model.cfg
     device = model.ar_predict_layer.weight.device
-    dtype = model.ar_predict_layer.weight.dtype
     B, P = len(phones), int(prompt.numel())
     prompt = prompt.reshape(-1).to(device)
-    n_text = torch.tensor([int(p.numel()) for p in phones], device=device)
+    model.ensure_positions(max(max(int(p.numel()) for p in phones), P + max_steps))
+    audio = model.embed_audio(prompt.unsqueeze(0), torch.arange(P, device=device))[0]   # (P, D)
+    x, n_text = embed_prefix(model, phones, bert, audio)
     lengths = n_text + P                                                # (B,) filled slots per row
     width = int(lengths.max())
-    model.ensure_positions(max(int(n_text.max()), P + max_steps))
-
-    x = torch.zeros(B, width, cfg.hidden_dim, device=device, dtype=dtype)
-    audio = model.embed_audio(prompt.unsqueeze(0), torch.arange(P, device=device))[0]   # (P, D)
-    for b, (row_phones, row_bert) in enumerate(zip(phones, bert)):
-        n = int(row_phones.numel())
-        text = model.embed_text(row_phones.reshape(1, n).to(device),
-                                row_bert.reshape(1, cfg.bert_dim, n).to(device=device, dtype=dtype))
-        x[b, :n] = text[0]
-        x[b, n:n + P] = audio
 
     cache = model.new_cache(B, width + max_steps)
     hidden = model.step(x, cache.k, cache.v, torch.zeros(B, dtype=torch.long, device=device),

@@ -192,11 +192,18 @@ class Text2Semantic(nn.Module):
         """tokens (B, S) int64 at audio positions (S,) or (B, S) -> (B, S, D)."""
         return self.ar_audio_position(self.ar_audio_embedding(tokens), positions)
 
+    @property
+    def cache_dtype(self) -> torch.dtype:
+        """The KV-cache (and attention) dtype: float32 on CPUs, whose half-precision attention kernels are
+        slow; the weights' dtype elsewhere."""
+        ref = self.ar_predict_layer.weight
+        return torch.float32 if ref.device.type == "cpu" else ref.dtype
+
     def new_cache(self, batch: int, capacity: int, dtype: torch.dtype | None = None) -> KVCache:
         """An empty KV cache for `batch` rows of up to `capacity` positions, on the model's device and in
-        `dtype` (default: the model's)."""
+        `dtype` (default: `cache_dtype`)."""
         ref = self.ar_predict_layer.weight
-        dtype = dtype or ref.dtype
+        dtype = dtype or self.cache_dtype
         shape = (self.cfg.n_layer, batch, self.cfg.n_head, capacity, self.cfg.head_dim)
         return KVCache(torch.zeros(shape, device=ref.device, dtype=dtype),
                        torch.zeros(shape, device=ref.device, dtype=dtype))
