@@ -8,7 +8,7 @@ from typing import Iterator
 
 import numpy as np
 
-from flows.audio import OUTPUT_SAMPLE_RATE, Source, blocks, room_tone, to_output_rate
+from flows.audio import OUTPUT_SAMPLE_RATE, Source, blocks, joined, room_tone, to_output_rate
 from flows.cache import SentenceCache
 from flows.plan import PAUSE_END, PAUSE_PARAGRAPH, PAUSE_SENTENCE, PAUSE_TITLE, ChapterPlan, PlannedLine
 from flows.project import OutputConfig, PauseConfig
@@ -29,25 +29,25 @@ def pause_seconds(pause: str, pauses: PauseConfig) -> float:
 def split_parts(plan: ChapterPlan, cache: SentenceCache, pauses: PauseConfig,
                 max_part_s: float) -> list[tuple[PlannedLine, ...]]:
     """Group the lines into parts no longer than ``max_part_s``, breaking at a paragraph end where possible."""
+    frame = pauses.head_s + pauses.tail_s
     parts: list[tuple[PlannedLine, ...]] = []
-    current: list[PlannedLine] = []
-    length = pauses.head_s + pauses.tail_s
+    current: list[tuple[PlannedLine, float]] = []     # lines of the open part with their seconds (audio + pause)
+    length = frame
     last_paragraph_end = 0          # lines of ``current`` up to the last paragraph end
     for line in plan.lines:
         seconds = cache.info(line.job.key).duration_s + pause_seconds(line.pause, pauses)
         if current and length + seconds > max_part_s:
             cut = last_paragraph_end or len(current)
-            parts.append(tuple(current[:cut]))
+            parts.append(tuple(kept for kept, _ in current[:cut]))
             current = current[cut:]
-            length = pauses.head_s + pauses.tail_s + sum(
-                cache.info(kept.job.key).duration_s + pause_seconds(kept.pause, pauses) for kept in current)
+            length = frame + sum(kept_s for _, kept_s in current)
             last_paragraph_end = 0
-        current.append(line)
+        current.append((line, seconds))
         length += seconds
         if line.pause == PAUSE_PARAGRAPH:
             last_paragraph_end = len(current)
     if current:
-        parts.append(tuple(current))
+        parts.append(tuple(kept for kept, _ in current))
     return parts
 
 
@@ -85,5 +85,4 @@ def part_source(lines: tuple[PlannedLine, ...], part_index: int, cache: Sentence
 def assemble_part(lines: tuple[PlannedLine, ...], part_index: int, cache: SentenceCache,
                   pauses: PauseConfig, output: OutputConfig) -> np.ndarray:
     """One part's audio held whole in memory (for tests and short parts; writing streams ``part_source``)."""
-    return np.concatenate([np.zeros(0, dtype=np.float32),
-                           *part_source(lines, part_index, cache, pauses, output)()])
+    return joined(part_source(lines, part_index, cache, pauses, output)())

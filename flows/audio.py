@@ -15,7 +15,7 @@ import numpy as np
 from flows.limiter import limit_stream
 from flows.loudness import SILENCE_DB, Levels, db, measure_blocks, undb
 
-__all__ = ["OUTPUT_SAMPLE_RATE", "SILENCE_DB", "Levels", "Source", "blocks", "db", "limit", "measure", "normalize",
+__all__ = ["OUTPUT_SAMPLE_RATE", "SILENCE_DB", "Levels", "Source", "blocks", "db", "joined", "limit", "measure", "normalize",
            "normalized", "room_tone", "signal_stats", "to_output_rate", "undb"]
 
 OUTPUT_SAMPLE_RATE = 44100      # ACX: 44.1 kHz
@@ -97,7 +97,8 @@ def normalized(source: Source, target_rms_db: float, ceiling_db: float,
     return stage()
 
 
-def _joined(stream: Iterable[np.ndarray]) -> np.ndarray:
+def joined(stream: Iterable[np.ndarray]) -> np.ndarray:
+    """The blocks of a stream as one float32 array (empty when the stream is)."""
     return np.concatenate([np.zeros(0, dtype=np.float32), *stream]).astype(np.float32, copy=False)
 
 
@@ -108,11 +109,11 @@ def measure(x: np.ndarray, sample_rate: int = OUTPUT_SAMPLE_RATE) -> Levels:
 
 def limit(x: np.ndarray, ceiling_db: float, sample_rate: int = OUTPUT_SAMPLE_RATE) -> np.ndarray:
     """Smooth peak limiter over a whole array (see ``flows.limiter``)."""
-    return _joined(limit_stream(blocks(np.asarray(x, dtype=np.float32)), ceiling_db, sample_rate))
+    return joined(limit_stream(blocks(np.asarray(x, dtype=np.float32)), ceiling_db, sample_rate))
 
 
 def normalize(x: np.ndarray, target_rms_db: float, ceiling_db: float,
               sample_rate: int = OUTPUT_SAMPLE_RATE) -> np.ndarray:
     """:func:`normalized` over a whole array."""
     samples = np.asarray(x, dtype=np.float32)
-    return _joined(normalized(lambda: blocks(samples), target_rms_db, ceiling_db, sample_rate))
+    return joined(normalized(lambda: blocks(samples), target_rms_db, ceiling_db, sample_rate))

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from flows import fsio
-from flows.audio import OUTPUT_SAMPLE_RATE, Levels, Source, blocks, normalized
+from flows.audio import OUTPUT_SAMPLE_RATE, Levels, Source, blocks, joined, normalized
 from flows.errors import OutputError
 from flows.ffmpeg import decoded_blocks, encode_mp3_file
 from flows.loudness import measure_blocks
@@ -152,4 +152,4 @@ def decode_mp3(data: bytes) -> np.ndarray:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "decode.mp3"
         path.write_bytes(data)
-        return np.concatenate([np.zeros(0, dtype=np.float32), *decoded_blocks(path, OUTPUT_SAMPLE_RATE)])
+        return joined(decoded_blocks(path, OUTPUT_SAMPLE_RATE))

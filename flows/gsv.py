@@ -33,7 +33,7 @@ import torch
 from flows.fsio import atomic_write_bytes, remembered_sha256
 from flows.gsv_text import phonemize_target, prompt_text
 from flows.plan import make_job, text_segments
-from flows.voices import VoiceProfile, load_profile
+from flows.voices import PROFILE_SUFFIX, VoiceProfile, load_profile
 from text_prep.frontend import phonemize
 from tts_engine.batch import ENGINE_NAME, EngineOptions, GSVEngine, GuardOptions
 from tts_engine.batch.engine import ENGINE_VERSION
@@ -47,7 +47,6 @@ from tts_engine.voice import Voice
 log = logging.getLogger(__name__)
 
 ADAPTER_VERSION = "1"        # bump when this adapter changes what a job sounds like
-PROFILE_SUFFIX = ".toml"
 
 
 @dataclass(frozen=True)

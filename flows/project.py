@@ -145,10 +145,10 @@ class _Table:
         return tuple(value)
 
 
-def _resolve(root: Path, value: str) -> Path:
-    """A path from project.toml: relative paths are relative to the project folder."""
+def resolve_path(base: Path, value: str) -> Path:
+    """A path from a TOML file: ``~`` expanded, relative paths taken from ``base`` (the file's folder)."""
     path = Path(value).expanduser()
-    return path if path.is_absolute() else root / path
+    return path if path.is_absolute() else base / path
 
 
 def _profile_voice(path: Path, root: Path, name: str, engine: str, files: tuple[Path, ...],
@@ -190,7 +190,7 @@ def load_project(root: Path) -> Project:
         raise ProjectError(path, "[frontend] version: must be v1 or v2")
     profile = voice.str("profile", "")
     engine = voice.str("engine", GSV_ENGINE if profile else DRAFT_ENGINE)
-    voice_files = tuple(_resolve(root, f) for f in voice.str_list("files"))
+    voice_files = tuple(resolve_path(root, f) for f in voice.str_list("files"))
     if profile:
         voice_files, version = _profile_voice(path, root, profile, engine, voice_files, version)
     version = version or "v2"
@@ -200,10 +200,10 @@ def load_project(root: Path) -> Project:
     return Project(
         root=root,
         name=root.name,
-        book=_resolve(root, book_file),
+        book=resolve_path(root, book_file),
         title=book.str("title", ""),
         author=book.str("author", ""),
-        cover=_resolve(root, cover) if cover else None,
+        cover=resolve_path(root, cover) if cover else None,
         voice=VoiceConfig(
             engine=engine,
             files=voice_files,
@@ -211,7 +211,7 @@ def load_project(root: Path) -> Project:
         ),
         lang=front.str("lang", "auto"),
         phone_version=version,
-        lexicon=_resolve(root, lexicon) if lexicon else None,
+        lexicon=resolve_path(root, lexicon) if lexicon else None,
         batch_size=int(render.num("batch_size", Project.batch_size, 1, 1024)),
         skip_chapters=render.int_list("skip_chapters"),
         skip_kinds=render.str_list("skip_kinds", Project.skip_kinds),

@@ -19,6 +19,7 @@ from typing import Any, Mapping, Sequence
 import tomli_w
 
 from flows.fsio import atomic_write_text
+from flows.project import resolve_path
 from text_prep.errors import InputFileError
 from text_prep.frontend import LANG_CHOICES as LANGS
 from text_prep.frontend import phonemize
@@ -135,7 +136,7 @@ def _profile_from_toml(path: Path, data: Mapping[str, Any]) -> VoiceProfile:
 
     def file_path(key: str, table: Mapping[str, Any] = data) -> Path:
         value = _typed(table, key, str)
-        return _resolve(base, value)
+        return resolve_path(base, value)
 
     sampling_table = data.get("sampling", {})
     if not isinstance(sampling_table, dict):
@@ -338,12 +339,6 @@ def _number(table: Mapping[str, Any], key: str, integer: bool = False) -> float 
     if isinstance(value, bool) or not isinstance(value, kinds):
         raise TypeError(f"[sampling] {key} must be {'an integer' if integer else 'a number'}, got {value!r}")
     return value
-
-
-def _resolve(base: Path, value: str) -> Path:
-    """VALUE as a path; relative ones are taken from BASE (the TOML's folder)."""
-    path = Path(value).expanduser()
-    return path if path.is_absolute() else (base / path)
 
 
 def _portable(path: Path, base: Path) -> str:
