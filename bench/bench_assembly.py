@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python bench/bench_assembly.py [--minutes 5 30 120] [--json]
 Each length runs in a fresh process in bench/out/assembly/: a sentence cache of speech-like 32 kHz clips is
-built, then ``flows.chapter.write_chapter`` streams the chapter to one MP3. Printed per length: wall time of
+built, then ``flows.pipeline.chapter.write_chapter`` streams the chapter to one MP3. Printed per length: wall time of
 the write, realtime factor, peak RSS of the process (ru_maxrss) and its growth over the RSS before the write,
 and the peak of Python/numpy allocations (tracemalloc) during the write. Chapter writing streams, so the
 peak must not grow with chapter length.
@@ -26,11 +26,11 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from flows.cache import SentenceCache  # noqa: E402
-from flows.chapter import write_chapter  # noqa: E402
-from flows.export import Tags  # noqa: E402
-from flows.plan import PAUSE_END, PAUSE_PARAGRAPH, PAUSE_SENTENCE, ChapterPlan, PlannedLine  # noqa: E402
-from flows.project import OutputConfig, PauseConfig, Project  # noqa: E402
+from flows.store.cache import SentenceCache  # noqa: E402
+from flows.pipeline.chapter import write_chapter  # noqa: E402
+from flows.audio.export import Tags  # noqa: E402
+from flows.pipeline.plan import PAUSE_END, PAUSE_PARAGRAPH, PAUSE_SENTENCE, ChapterPlan, PlannedLine  # noqa: E402
+from flows.config.project import OutputConfig, PauseConfig, Project  # noqa: E402
 from tts_engine.engine import SentenceAudio, SentenceJob  # noqa: E402
 
 OUT = REPO / "bench" / "out" / "assembly"

@@ -19,7 +19,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from text_prep.frontend import phonemize  # noqa: E402
+from text_prep.phones.frontend import phonemize  # noqa: E402
 
 BOOKS = {"en": "books/en/pg84.txt", "zh": "books/zh-traditional/pg23962.txt"}
 WARMUP = 50

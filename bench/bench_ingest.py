@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from text_prep.ingest import load_book  # noqa: E402
-from text_prep.txt_cleanup import strip_gutenberg  # noqa: E402
+from text_prep.ingest.load import load_book  # noqa: E402
+from text_prep.ingest.txt_cleanup import strip_gutenberg  # noqa: E402
 
 GOAL_SECONDS = 10.0
 GOAL_CHARACTERS = 1_000_000

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from text_prep.zh_pinyin import CharEvidence, Method, PinyinConverter, PinyinOptions, decide  # noqa: E402
+from text_prep.zh.pinyin import CharEvidence, Method, PinyinConverter, PinyinOptions, decide  # noqa: E402
 
 MARK = "▁"
 OVERRIDE_GRID = (0.9, 0.99, 0.995, 0.999, 0.9999, 1.0 + 1e-6)   # 1+: the model never overrides

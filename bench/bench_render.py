@@ -66,8 +66,8 @@ def make_project(name: str, n_chars: int, chapter_chars: int) -> tuple[Path, int
 def child(project: Path) -> None:
     """Render in this process (embedded Prefect) and print totals plus this process's peak RSS as JSON."""
     sys.path.insert(0, str(REPO))
-    from flows.backend import prefect_backend
-    from flows.render import render_book
+    from flows.farm.backend import prefect_backend
+    from flows.pipeline.render import render_book
 
     started = time.perf_counter()
     with prefect_backend(project):

@@ -29,7 +29,7 @@ def inspect(
     json_out: bool = typer.Option(False, "--json", help="print the whole structure as JSON"),
 ) -> None:
     """Print a book's metadata and chapter list."""
-    from text_prep.inspect import inspect_book
+    from text_prep.ingest.inspect import inspect_book
 
     typer.echo(inspect_book(book, as_json=json_out))
 
@@ -42,8 +42,8 @@ def phones(
     lexicon: Optional[Path] = typer.Option(None, "--lexicon", help="pronunciation lexicon file"),
 ) -> None:
     """Print the normalised text, GPT-SoVITS phones and word2ph of TEXT."""
-    from text_prep.frontend import LANG_CHOICES, describe_phones
-    from text_prep.symbols import VERSIONS
+    from text_prep.phones.frontend import LANG_CHOICES, describe_phones
+    from text_prep.phones.symbols import VERSIONS
 
     _check_choice(lang, LANG_CHOICES, "--lang")
     _check_choice(version, VERSIONS, "--version")
@@ -59,7 +59,7 @@ def _check_choice(value: str, choices: tuple[str, ...], option: str) -> None:
 @app.command()
 def pinyin() -> None:
     """Read lines on stdin; print one citation-pinyin token per input character."""
-    from text_prep.zh_pinyin import citation_pinyin_line
+    from text_prep.zh.pinyin import citation_pinyin_line
 
     for line in sys.stdin:
         typer.echo(citation_pinyin_line(line.rstrip("\n")))
@@ -79,7 +79,7 @@ def new(
     parent: Path = typer.Option(Path("projects"), "--dir", help="folder that holds projects"),
 ) -> None:
     """Create a project folder for BOOK."""
-    from flows.scaffold import create_project
+    from flows.config.scaffold import create_project
 
     project = create_project(parent, name, book, voice, engine or ("gpt-sovits" if voice else "draft"), profile)
     typer.echo(f"created {project.root} (edit {project.config_path.name}, then `bookvoice render {project.root}`)")
@@ -87,9 +87,9 @@ def new(
 
 def _run_render(project: Path, force: list[str] | None, quiet: bool) -> dict:
     """Run the render flow on the configured Prefect backend, with Rich progress unless quiet."""
-    from flows import progress
-    from flows.backend import prefect_backend
-    from flows.render import render_book
+    from flows.pipeline import progress
+    from flows.farm.backend import prefect_backend
+    from flows.pipeline.render import render_book
 
     with prefect_backend(project):
         if quiet:
@@ -118,7 +118,7 @@ def status(project: Path = _project_arg()) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from flows.status import project_status
+    from flows.pipeline.status import project_status
 
     table = Table("chapter", "title", "lines", "cached", "state")
     for row in project_status(project):
@@ -136,7 +136,7 @@ def rerender(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bars"),
 ) -> None:
     """Re-synthesise a passage with a new take, then re-assemble its chapter."""
-    from flows.rerender import choose_passage
+    from flows.pipeline.rerender import choose_passage
 
     if sentence is not None and match is not None:
         raise typer.BadParameter("give --sentence or --match, not both")
@@ -154,8 +154,8 @@ def schedule(
     cron: str = typer.Option("0 2 * * *", "--cron", help="cron schedule of the nightly render"),
 ) -> None:
     """Serve a Prefect deployment that renders PROJECT on CRON when its inputs changed (Ctrl-C stops)."""
-    from flows.backend import prefect_backend
-    from flows.schedule import serve_nightly
+    from flows.farm.backend import prefect_backend
+    from flows.farm.schedule import serve_nightly
 
     with prefect_backend(project):
         serve_nightly(project, cron)
@@ -197,7 +197,7 @@ def voice_add(
     force: bool = typer.Option(False, "--force", help="replace an existing voice of that name"),
 ) -> None:
     """Check a cloned voice completely (files load, clip length, transcript phonemises) and save it."""
-    from flows.voices import VOICES_DIR, add_voice, default_user_voices_dir
+    from flows.config.voices import VOICES_DIR, add_voice, default_user_voices_dir
 
     dest = project / VOICES_DIR if project is not None else default_user_voices_dir()
     profile = add_voice(name, gpt, sovits, ref, ref_text, ref_lang, dest, hubert_dir=hubert, bert_dir=bert,
@@ -218,9 +218,9 @@ def voice_test(
                                        "bf16 or fp16"),
 ) -> None:
     """Say TEXT with voice NAME and write it to a WAV file."""
-    from flows.gsv import GSVSettings, GSVVoiceEngine, write_wav
-    from flows.voices import default_user_voices_dir, find_profile, load_profile
-    from text_prep.frontend import LANG_CHOICES
+    from flows.engines.gsv import GSVSettings, GSVVoiceEngine, write_wav
+    from flows.config.voices import default_user_voices_dir, find_profile, load_profile
+    from text_prep.phones.frontend import LANG_CHOICES
 
     _check_choice(lang, LANG_CHOICES, "--lang")
     profile = load_profile(find_profile(name, project, default_user_voices_dir()))
@@ -235,8 +235,8 @@ def report(
     open_page: bool = typer.Option(True, "--open/--no-open", help="open the page in the default browser"),
 ) -> None:
     """Write PROJECT/out/report.html from the last render's report.json (and open it)."""
-    from flows.project import OUT_DIR, REPORT_FILE
-    from flows.report_html import write_report_html
+    from flows.config.project import OUT_DIR, REPORT_FILE
+    from flows.report.html import write_report_html
 
     page = write_report_html(project / OUT_DIR / REPORT_FILE, project_ref=str(project))
     typer.echo(str(page))

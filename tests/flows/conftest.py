@@ -26,7 +26,7 @@ def prefect_server() -> str:
 @pytest.fixture(autouse=True)
 def private_synthesis_lock(tmp_path_factory, monkeypatch) -> None:
     """Tests take their own synthesis lock, so a real render on this machine never stalls them (nor they it)."""
-    from flows.slots import LOCK_ENV
+    from flows.farm.slots import LOCK_ENV
 
     monkeypatch.setenv(LOCK_ENV, str(tmp_path_factory.getbasetemp() / "synthesis.lock"))
 
@@ -83,7 +83,7 @@ def write_project(root: Path, log: Path | None, **sections: dict) -> Path:
 
 @dataclass(frozen=True)
 class FakeFrontEnd:
-    """Replaces ``flows.workspace.FrontEnd``: lexicon lines ``word reading`` are substituted before 'phonemising'."""
+    """Replaces ``flows.pipeline.workspace.FrontEnd``: lexicon lines ``word reading`` are substituted before 'phonemising'."""
 
     lexicon: tuple[tuple[str, str], ...]
 
@@ -103,11 +103,11 @@ class FakeFrontEnd:
 @pytest.fixture
 def inject(monkeypatch):
     """Make the render flow read a given Book through the fake front-end: ``inject(book)``."""
-    import flows.render
+    import flows.pipeline.render
 
-    monkeypatch.setattr(flows.render, "FrontEnd", FakeFrontEnd)
+    monkeypatch.setattr(flows.pipeline.render, "FrontEnd", FakeFrontEnd)
 
     def use(book: Book) -> None:
-        monkeypatch.setattr(flows.render, "load_book", lambda project: book)
+        monkeypatch.setattr(flows.pipeline.render, "load_book", lambda project: book)
 
     return use

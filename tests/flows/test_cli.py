@@ -99,7 +99,7 @@ def test_bad_input_prints_one_line_and_exits_2(tmp_path, prefect_server, breakag
 
 
 def test_disk_full_while_writing_leaves_no_partial_mp3(tmp_path, prefect_server, monkeypatch, capsys):
-    import flows.fsio
+    import flows.store.fsio
     from flows import cli
 
     project = _project(tmp_path / "proj")
@@ -108,8 +108,8 @@ def test_disk_full_while_writing_leaves_no_partial_mp3(tmp_path, prefect_server,
         os.write(fd, bytes(data)[: len(data) // 2])
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    real_write = flows.fsio.write_all
-    monkeypatch.setattr(flows.fsio, "write_all",
+    real_write = flows.store.fsio.write_all
+    monkeypatch.setattr(flows.store.fsio, "write_all",
                         lambda fd, data: full_disk(fd, data) if len(data) > 100_000 else real_write(fd, data))
     monkeypatch.setattr(sys, "argv", ["bookvoice", "render", "-q", str(project)])
     with pytest.raises(SystemExit) as exit_info:

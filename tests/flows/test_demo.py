@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from mutagen.mp3 import MP3, BitrateMode
 
-from flows.audio import measure
-from flows.export import decode_mp3
-from flows.render import render_book
+from flows.audio.samples import measure
+from flows.audio.export import decode_mp3
+from flows.pipeline.render import render_book
 from tests.flows.conftest import REPO
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from flows.audio import OUTPUT_SAMPLE_RATE, limit, measure, normalize
-from flows.cache import SentenceCache
-from flows.chapter import part_names
+from flows.audio.samples import OUTPUT_SAMPLE_RATE, limit, measure, normalize
+from flows.store.cache import SentenceCache
+from flows.pipeline.chapter import part_names
 from flows.errors import ProjectError
-from flows.export import acx_problems, decode_mp3, encode_to_acx
-from flows.project import OutputConfig, load_project
-from flows.schedule import inputs_changed
-from flows.workspace import inputs_fingerprint, record_rendered_inputs
+from flows.audio.export import acx_problems, decode_mp3, encode_to_acx
+from flows.config.project import OutputConfig, load_project
+from flows.farm.schedule import inputs_changed
+from flows.pipeline.workspace import inputs_fingerprint, record_rendered_inputs
 from tests.flows.conftest import write_project
 from tts_engine.engine import SentenceAudio
 
@@ -64,7 +64,7 @@ def test_nightly_check_sees_changes_to_book_lexicon_and_settings(tmp_path):
     root = write_project(tmp_path / "p", None)
     project = load_project(root)
     assert inputs_changed(root)                                    # never rendered
-    from flows.engines import engine_fingerprint, load_engine
+    from flows.engines.registry import engine_fingerprint, load_engine
 
     record_rendered_inputs(project, inputs_fingerprint(project, engine_fingerprint(
         load_engine(project.voice), project.voice)))
@@ -81,7 +81,7 @@ def test_part_names_are_numbered_and_keep_any_script():
 
 
 def test_normalisation_reads_a_streamed_source_once_more_only_when_the_limiter_engages():
-    from flows.audio import blocks, normalized
+    from flows.audio.samples import blocks, normalized
 
     sine = np.sin(np.linspace(0, 200 * np.pi, 44100, dtype=np.float32)) * 0.01   # crest factor 3 dB
     clicks = sine.copy()

@@ -1,0 +1,1 @@
+"""Project and voice configuration: project.toml, voice profiles, takes, new projects."""

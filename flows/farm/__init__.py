@@ -1,0 +1,1 @@
+"""Orchestration: the Prefect backend, workers on GPUs or CPU slots, the nightly catalogue."""

@@ -1,0 +1,1 @@
+"""The run report: report.json, per-chapter manifests and the HTML page."""

@@ -1,0 +1,1 @@
+"""English: dictionary and letter-to-sound G2P."""

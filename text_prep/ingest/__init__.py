@@ -1,0 +1,1 @@
+"""Book ingest: EPUB and TXT readers, safe archive/XML parsing, inspect."""

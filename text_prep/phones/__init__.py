@@ -1,0 +1,1 @@
+"""The front-end: language segments, lexicon, phones and phone ids."""

@@ -1,0 +1,1 @@
+"""Chinese: pinyin with polyphones, tone sandhi, G2P to GPT-SoVITS phones."""
