@@ -27,64 +27,31 @@ import json
 import logging
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
 import numpy as np
 import torch
 from torch import Tensor
 
-from tts_engine.batch.guards import GuardOptions, audio_problems, retried_flag, token_problems
+from tts_engine.batch.guards import audio_problems, retried_flag, token_problems
+from tts_engine.batch.options import EngineOptions
 from tts_engine.batch.pipeline import Pipeline
 from tts_engine.batch.scheduler import SemanticRequest, SemanticScheduler
 from tts_engine.batch.seeds import attempt_seed
-from tts_engine.batch.sovits_batch import MAX_BATCH_TOKENS, BatchVocoder, VocodeItem
+from tts_engine.batch.sovits_batch import BatchVocoder, VocodeItem
 from tts_engine.batch.text_features import batch_text_features
 from tts_engine.engine import SentenceAudio, SentenceJob
 from tts_engine.errors import EngineError
 from tts_engine.features import TextWindow
 from tts_engine.gpt import Generated, SamplingOptions
 from tts_engine.reference import VoicePrompt
-from tts_engine.sovits.synthesizer import DEFAULT_NOISE_SCALE
 from tts_engine.voice import Voice
 
 log = logging.getLogger(__name__)
 
 ENGINE_NAME = "gpt-sovits"
 ENGINE_VERSION = "1"      # bump when this engine changes the audio it produces
-
-
-@dataclass(frozen=True)
-class EngineOptions:
-    """Everything besides the voice and the sentence that decides the batched engine's output or speed."""
-
-    sampling: SamplingOptions = SamplingOptions()
-    text_context: bool = False                # BERT reads each sentence's window (job.context_*); False = reference
-    speed: float = 1.0
-    noise_scale: float = DEFAULT_NOISE_SCALE
-    guards: GuardOptions = GuardOptions()
-    gpt_rows: int = 16                        # live sentences in GPT decoding
-    sovits_batch: int = 0                     # sentences per SoVITS call (0: 1 on CPU, 16 on accelerators)
-    sovits_batch_tokens: int = MAX_BATCH_TOKENS
-    chunk: int = 128                          # sentences per round of BERT -> GPT -> SoVITS
-    kv_memory_fraction: float = 0.5           # of free accelerator memory the KV cache may take
-    sovits_workers: int = 0                   # SoVITS threads beside the GPT thread (0: one per core on CPU, else 1)
-    stage_threads: int = 0                    # intra-op threads per stage thread (0: 1 on CPU, torch's default else)
-
-    def __post_init__(self) -> None:
-        if not 0.25 <= self.speed <= 4.0:
-            raise ValueError(f"speed must be in [0.25, 4], got {self.speed}")
-        if self.noise_scale < 0:
-            raise ValueError(f"noise_scale must be non-negative, got {self.noise_scale}")
-        if self.sovits_workers < 0 or self.stage_threads < 0:
-            raise ValueError("sovits_workers and stage_threads must be non-negative (0 = automatic)")
-        if self.sovits_batch < 0:
-            raise ValueError("sovits_batch must be non-negative (0 = automatic)")
-        for name in ("gpt_rows", "sovits_batch_tokens", "chunk"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
-        if not 0 < self.kv_memory_fraction <= 1:
-            raise ValueError(f"kv_memory_fraction must be in (0, 1], got {self.kv_memory_fraction}")
 
 
 @dataclass
@@ -128,12 +95,13 @@ class GSVEngine:
             self._ge = voice.synthesizer.timbre([prompt.refer_spec.to(voice.device, voice.sovits_dtype)])  # (1, gin, 1)
 
     def fingerprint(self) -> str:
-        """Hash of the engine version, its options, the voice's weights and dtype, and the prompt."""
+        """Hash of the engine version, its audio options (not the throughput ones), the voice's weights and dtype,
+        and the prompt."""
         if self._fingerprint is None:
             digest = hashlib.sha256()
             meta = {"engine": self.name, "version": ENGINE_VERSION, "voice": self.voice.version,
                     "dtype": str(self.voice.dtype), "device": self.voice.device.type,
-                    "options": asdict(self.options)}
+                    "options": self.options.audio.fingerprint()}
             digest.update(json.dumps(meta, sort_keys=True, default=str).encode())
             for module in (self.voice.gpt, self.voice.synthesizer):
                 for name, tensor in sorted(module.state_dict().items()):
