@@ -12,6 +12,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
+from flows.audio.filters import running_mean, running_min
 from flows.audio.loudness import undb
 
 LIMITER_WINDOW_S = 0.005        # limiter look-ahead/release window
@@ -53,12 +54,10 @@ class PeakLimiter:
 
     def _limit(self, piece: np.ndarray) -> np.ndarray:
         """Limit ``piece`` as a whole (its edges are either true signal edges or context that is discarded)."""
-        from scipy.ndimage import minimum_filter1d, uniform_filter1d
-
         if float(np.max(np.abs(piece))) <= self.ceiling:
             return piece                                # every gain is 1: limiting changes nothing
         gain = np.minimum(np.float32(1.0), self.ceiling / np.maximum(np.abs(piece), np.float32(1e-12)))
-        smooth = uniform_filter1d(minimum_filter1d(gain, size=2 * self.window + 1), size=self.window)
+        smooth = running_mean(running_min(gain, 2 * self.window + 1), self.window)
         return np.clip(piece * smooth, -self.ceiling, self.ceiling)
 
 

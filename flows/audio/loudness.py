@@ -10,6 +10,8 @@ from typing import Iterable
 
 import numpy as np
 
+from flows.audio.filters import BiquadCascade
+
 SILENCE_DB = -120.0             # level reported for digital silence (and for loudness with no gated block)
 GATE_BLOCK_S = 0.4              # BS.1770: 400 ms gating blocks ...
 GATE_STEPS_PER_BLOCK = 4        # ... overlapping by 75 %, i.e. a new block every 100 ms
@@ -64,23 +66,20 @@ class LevelMeter:
         self.n_samples = 0
         self._energy = 0.0
         self._peak = 0.0
-        self._sos = k_weighting(sample_rate)
-        self._zi = np.zeros((self._sos.shape[0], 2))        # (sections, 2) filter state, starting at rest
+        self._k_filter = BiquadCascade(k_weighting(sample_rate))
         self._step = int(round(sample_rate * GATE_BLOCK_S / GATE_STEPS_PER_BLOCK))
         self._steps = array("d")                            # K-weighted energy of each complete 100 ms step
         self._partial, self._filled = 0.0, 0                # the step being filled
 
     def add(self, block: np.ndarray) -> None:
         """Measure the next ``(samples,)`` block of the signal."""
-        from scipy.signal import sosfilt
-
         x = np.asarray(block, dtype=np.float64)
         if x.size == 0:
             return
         self.n_samples += x.size
         self._energy += float(np.einsum("i,i->", x, x))          # not np.dot: BLAS threads thrash on short blocks
         self._peak = max(self._peak, float(np.max(np.abs(x))))
-        weighted, self._zi = sosfilt(self._sos, x, zi=self._zi)
+        weighted = self._k_filter.filter(x)
         self._add_steps(weighted * weighted)
 
     def _add_steps(self, squares: np.ndarray) -> None:
