@@ -1,9 +1,12 @@
 """Chapter assembly: cached sentence audio joined with room-tone pauses, split into parts of at most N minutes.
 
-A part is never concatenated for writing: it is a replayable stream of blocks read sentence by sentence.
+A part is never concatenated for writing: it is a replayable stream of blocks read sentence by sentence. While
+it streams, it records where each line starts and ends, in samples of the part at the output rate (normalising
+and encoding keep every sample in place), for subtitles, M4B chapters and read-along overlays.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterator
 
 import numpy as np
@@ -18,6 +21,16 @@ ROOM_TONE_SEED = 0x600D   # room tone is seeded per part so identical inputs giv
 
 class MissingAudioError(RuntimeError):
     """A line's audio vanished from the cache between synthesis and assembly."""
+
+
+@dataclass(frozen=True)
+class LineSpan:
+    """Where one line's audio lies in its part: samples ``[start, end)`` at the output rate."""
+
+    label: str              # "3.title" or the sentence id "3.0.2"
+    text: str
+    start: int
+    end: int
 
 
 def pause_seconds(pause: str, pauses: PauseConfig) -> float:
@@ -52,32 +65,42 @@ def split_parts(plan: ChapterPlan, cache: SentenceCache, pauses: PauseConfig,
 
 
 def _pieces(lines: tuple[PlannedLine, ...], cache: SentenceCache, pauses: PauseConfig,
-            rng: np.random.Generator, tone_db: float) -> Iterator[np.ndarray]:
+            rng: np.random.Generator, tone_db: float, spans: list[LineSpan]) -> Iterator[np.ndarray]:
     def tone(seconds: float) -> np.ndarray:
         return room_tone(int(round(seconds * OUTPUT_SAMPLE_RATE)), tone_db, rng)
 
-    yield tone(pauses.head_s)
+    position = 0
     for i, line in enumerate(lines):
+        head = tone(pauses.head_s) if i == 0 else tone(pause_seconds(lines[i - 1].pause, pauses))
+        position += head.size
+        yield head
         result = cache.get(line.job.key)
         if result is None:
             raise MissingAudioError(f"no cached audio for {line.label}")
-        yield to_output_rate(result.audio, result.sample_rate)
-        if i < len(lines) - 1:
-            yield tone(pause_seconds(line.pause, pauses))
+        audio = to_output_rate(result.audio, result.sample_rate)
+        spans.append(LineSpan(line.label, line.text, position, position + audio.size))
+        position += audio.size
+        yield audio
+    if not lines:
+        yield tone(pauses.head_s)
     yield tone(pauses.tail_s)
 
 
 def part_source(lines: tuple[PlannedLine, ...], part_index: int, cache: SentenceCache,
-                pauses: PauseConfig, output: OutputConfig) -> Source:
+                pauses: PauseConfig, output: OutputConfig, spans: list[LineSpan] | None = None) -> Source:
     """One part's audio at 44.1 kHz as a replayable stream: head room tone, lines with their pauses, tail.
 
     Each call reads the part afresh from the cache, one sentence at a time, with the room tone re-seeded, so
-    every pass over the part sees identical samples while only one sentence is held at a time.
+    every pass over the part sees identical samples while only one sentence is held at a time. When ``spans``
+    is given, each pass refills it with every line's position in the part.
     """
     def replay() -> Iterator[np.ndarray]:
         rng = np.random.default_rng([ROOM_TONE_SEED, part_index])
-        for piece in _pieces(lines, cache, pauses, rng, output.room_tone_db):
+        recorded: list[LineSpan] = []
+        for piece in _pieces(lines, cache, pauses, rng, output.room_tone_db, recorded):
             yield from blocks(piece)
+        if spans is not None:
+            spans[:] = recorded
 
     return replay
 

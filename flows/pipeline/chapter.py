@@ -6,7 +6,9 @@ import json
 import re
 from dataclasses import asdict
 
-from flows.audio.assemble import part_source, split_parts
+from flows.audio.assemble import LineSpan, part_source, split_parts
+from flows.audio.samples import OUTPUT_SAMPLE_RATE
+from flows.delivery.timings import ChapterTimings, PartTimings, save_timings
 from flows.store.cache import SentenceCache
 from flows.audio.export import Tags, write_part_file
 from flows.pipeline.plan import ChapterPlan
@@ -24,9 +26,9 @@ def slug(title: str) -> str:
     return cleaned[:SLUG_MAX_CHARS].rstrip("-_") or "chapter"
 
 
-def part_names(track: int, title: str, n_parts: int) -> list[str]:
-    """File names of a chapter's MP3s: ``03-title.mp3`` or ``03-title-part1.mp3``..."""
-    stem = f"{track:02d}-{slug(title)}"
+def part_names(number: int, title: str, n_parts: int) -> list[str]:
+    """File names of a chapter's MP3s, by its number in the book: ``03-title.mp3`` or ``03-title-part1.mp3``..."""
+    stem = f"{number:02d}-{slug(title)}"
     return [f"{stem}.mp3"] if n_parts == 1 else [f"{stem}-part{i}.mp3" for i in range(1, n_parts + 1)]
 
 
@@ -60,13 +62,16 @@ def flag_lines(plan: ChapterPlan, cache: SentenceCache) -> list[FlaggedLine]:
 def write_chapter(plan: ChapterPlan, tags: Tags, project: Project, cache: SentenceCache) -> ChapterOutput:
     """Assemble the chapter from cached audio, split it if too long, and write its MP3s atomically (streamed)."""
     parts = split_parts(plan, cache, project.pauses, project.output.max_part_minutes * 60.0)
-    names = part_names(tags.track, plan.title, len(parts))
-    files = []
+    names = part_names(plan.index, plan.title, len(parts))
+    files, timed = [], []
     for i, (lines, name) in enumerate(zip(parts, names)):
         part_title = tags.title if len(parts) == 1 else f"{tags.title} ({i + 1}/{len(parts)})"
-        encoded = write_part_file(part_source(lines, i, cache, project.pauses, project.output),
+        spans: list[LineSpan] = []
+        encoded = write_part_file(part_source(lines, i, cache, project.pauses, project.output, spans),
                                   Tags(**{**asdict(tags), "title": part_title}), project.out_dir / name, project.output)
         levels = encoded.levels
         files.append(PartFile(name, round(encoded.duration_s, 3), round(levels.rms_db, 2),
                               round(levels.peak_db, 2), round(levels.lufs, 2)))
+        timed.append(PartTimings(name, encoded.n_samples, tuple(spans)))
+    save_timings(project.state_dir, ChapterTimings(plan.index, plan.title, OUTPUT_SAMPLE_RATE, tuple(timed)))
     return ChapterOutput(plan.index, plan.title, files, flag_lines(plan, cache))
