@@ -18,8 +18,11 @@ import numpy as np
 import torch
 
 REL_TOLERANCE = 1e-4
-SOVITS_DECODE_OUTPUTS = ("audio", "ge", "m_p", "logs_p", "z")   # golden keys `<name>_speed<s>`
-SPEED_KEY = re.compile(r"^audio_speed(?P<speed>[0-9.]+)$")
+SOVITS_DECODE_OUTPUTS = ("audio", "ge", "m_p", "logs_p", "z")   # golden keys `<name>_<tag>`
+PRO_TIMBRE_OUTPUTS = ("ge_ref", "sv_proj", "ge512")            # v2Pro/v2ProPlus: the timbre's parts
+DECODE_TAG = re.compile(r"^audio_(?P<tag>speed(?P<speed>[0-9.]+)|multiref)$")
+MULTIREF_SUFFIX = "2"    # the second reference's golden keys: refer_spec2, sv_emb2
+SV_STAGES = ("stem", "layer1", "layer2", "layer3", "layer4", "layer3_ds", "fuse34")
 
 
 @dataclass(frozen=True)
@@ -73,17 +76,42 @@ def check_sovits(kit: Path, golden: np.lib.npyio.NpzFile, version: str) -> Itera
         if "ssl" in golden.files:
             yield compare(f"{case}/codes", model.extract_latent(torch.from_numpy(golden["ssl"])), golden["codes"])
         for key in sorted(golden.files):
-            found = SPEED_KEY.match(key)
+            found = DECODE_TAG.match(key)
             if not found:
                 continue
-            speed = found.group("speed")
+            tag, speed = found.group("tag"), found.group("speed")
+            suffixes = ("", MULTIREF_SUFFIX) if speed is None else ("",)
+            specs = [torch.from_numpy(golden[f"refer_spec{s}"]) for s in suffixes]
+            svs = [torch.from_numpy(golden[f"sv_emb{s}"]) for s in suffixes] if model.needs_sv else None
             trace = model.decode_trace(torch.from_numpy(golden["semantic"]), torch.from_numpy(golden["phones"]),
-                                       [torch.from_numpy(golden["refer_spec"])], speed=float(speed),
-                                       noise_scale=0.0)
-            for output in SOVITS_DECODE_OUTPUTS:
-                if f"{output}_speed{speed}" in golden.files:
-                    yield compare(f"{case}/{output}_speed{speed}", getattr(trace, output),
-                                  golden[f"{output}_speed{speed}"])
+                                       specs, speed=float(speed or 1.0), noise_scale=0.0, sv_vectors=svs)
+            ours = {name: getattr(trace, name) for name in SOVITS_DECODE_OUTPUTS}
+            if model.needs_sv:
+                ours.update(_pro_timbre(trace.timbre, multi=speed is None))
+            for output, value in ours.items():
+                if f"{output}_{tag}" in golden.files:
+                    yield compare(f"{case}/{output}_{tag}", value, golden[f"{output}_{tag}"])
+
+
+def _pro_timbre(timbre, multi: bool) -> dict[str, torch.Tensor]:
+    """The v2Pro timbre parts in the golden layout: stacked per reference when several were given."""
+    refs, projs = torch.stack(timbre.ge_refs), torch.stack(timbre.sv_projs)
+    return {"ge_ref": refs if multi else refs[0], "sv_proj": projs if multi else projs[0], "ge512": timbre.ge_text}
+
+
+def check_sv(kit: Path, golden: np.lib.npyio.NpzFile) -> Iterator[Check]:
+    """16 kHz wave -> Kaldi fbank -> ERes2NetV2 forward3, with every stage's time-averaged map."""
+    from tts_engine.sv.encoder import SpeakerEncoder
+    from tts_engine.sv.fbank import fbank
+
+    encoder = SpeakerEncoder.load(kit / "tiny" / "sv_tiny.ckpt")
+    feats = fbank(torch.from_numpy(golden["wav16k"])).unsqueeze(0)
+    yield compare("sv/fbank", feats, golden["fbank"])
+    stages = encoder.network.stages(feats)
+    for name in SV_STAGES:
+        if f"stage_{name}" in golden.files:
+            yield compare(f"sv/stage_{name}", stages[name].flatten(1, 2).mean(dim=-1), golden[f"stage_{name}"])
+    yield compare("sv/embedding", encoder.network.forward3(feats), golden["embedding"])
 
 
 def check_gpt_greedy(kit: Path, golden: np.lib.npyio.NpzFile) -> Iterator[Check]:
@@ -111,6 +139,9 @@ CASES: dict[str, Callable[[Path, np.lib.npyio.NpzFile], Iterator[Check]]] = {
     "spectrogram": check_spectrogram,
     "sovits_v1": lambda kit, golden: check_sovits(kit, golden, "v1"),
     "sovits_v2": lambda kit, golden: check_sovits(kit, golden, "v2"),
+    "sovits_v2Pro": lambda kit, golden: check_sovits(kit, golden, "v2Pro"),
+    "sovits_v2ProPlus": lambda kit, golden: check_sovits(kit, golden, "v2ProPlus"),
+    "sv": check_sv,
     "gpt_greedy": check_gpt_greedy,
 }
 

@@ -1,11 +1,15 @@
-"""The one adapter for official GPT-SoVITS files: SoVITS voices (``*.pth``) and GPT voices (``*.ckpt``).
+"""The one adapter for official GPT-SoVITS files: SoVITS voices (``*.pth``), GPT voices (``*.ckpt``), the SV model.
 
 Files are unpickled with ``torch.load(weights_only=True)``; the only class allowed beyond torch's own
 is a local stand-in for the reference's ``utils.HParams`` config object, which just collects attributes.
 Nothing in a file can run code. Weights come back upcast to float32 on the CPU (exact for fp16 files).
+The format quirks live here: the exporter's two-byte version marker in place of the zip's ``PK``
+(REFERENCE §1.1, §10.1), plain-dict or OrderedDict weights, the HParams config, and the SV model's
+bare state dict (``sv/pretrained_eres2netv2w24s4ep4.ckpt``).
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import pickle
@@ -33,7 +37,14 @@ HEADER_VERSIONS: dict[bytes, str] = {
     b"05": "v2Pro",
     b"06": "v2ProPlus",
 }
-SUPPORTED_VERSIONS = ("v1", "v2")
+SUPPORTED_VERSIONS = ("v1", "v2", "v2Pro", "v2ProPlus")
+PRO_VERSIONS = ("v2Pro", "v2ProPlus")
+# MD5 of the first 8192 bytes of the released Pro base models, the reference's other Pro test (§10.1).
+PRO_BASE_MD5: dict[str, str] = {
+    "c7e9fce2223f3db685cdfa1e6368728a": "v2Pro",
+    "66b313e39455b57ab1b0bc0b239c9d0a": "v2ProPlus",
+}
+MD5_PREFIX_BYTES = 8192
 V1_SYMBOL_COUNT = 322          # rows of enc_p.text_embedding in a v1 voice (v2: 732)
 V1_GPT_PHONEME_VOCAB = 512     # rows of ar_text_embedding in a v1 GPT (v2: 732)
 SOVITS_OPTIONAL_PREFIXES = ("enc_q.",)   # posterior encoder: dropped by the exporter, unused at inference
@@ -41,7 +52,9 @@ SOVITS_TEXT_EMBEDDING = "enc_p.text_embedding.weight"
 GPT_TEXT_EMBEDDING = "ar_text_embedding.word_embeddings.weight"
 GPT_WEIGHT_PREFIX = "model."   # the reference's Lightning wrapper
 V2PRO_KEYS = ("sv_emb.weight", "ge_to512.weight")
-NOT_SUPPORTED = "not supported yet (bookvoice reads v1 and v2 voices)"
+NOT_SUPPORTED = "not supported (bookvoice reads GPT-SoVITS v1, v2, v2Pro and v2ProPlus voices)"
+SV_STEM_KEY = "conv1.weight"             # the SV checkpoint's first convolution
+SV_REQUIRED_KEYS = (SV_STEM_KEY, "layer1.0.conv1.weight", "fuse34.local_att.0.weight")
 
 
 class _HParams:
@@ -56,10 +69,20 @@ class SoVITSCheckpoint:
     """A SoVITS voice file: reference config (plain dicts), float32 weights, and its version."""
 
     path: Path
-    version: str                      # "v1" or "v2"
+    version: str                      # "v1", "v2", "v2Pro" or "v2ProPlus"
     config: dict[str, Any]            # the HParams tree as nested dicts: "train", "data", "model", ...
     weights: dict[str, torch.Tensor]  # official state-dict names (enc_q.* possibly absent), float32
     info: str
+
+    @property
+    def symbols(self) -> str:
+        """The phone-symbol table: "v1" for v1 voices, "v2" for every later version."""
+        return symbol_table(self.version)
+
+    @property
+    def needs_sv(self) -> bool:
+        """Whether decoding needs the speaker-verification vector of each reference (v2Pro, v2ProPlus)."""
+        return self.version in PRO_VERSIONS
 
 
 @dataclass(frozen=True)
@@ -73,11 +96,25 @@ class GPTCheckpoint:
     info: str
 
 
+@dataclass(frozen=True)
+class SVCheckpoint:
+    """The speaker-verification model (ERes2NetV2): its plain state dict, float32 (int64 counters kept)."""
+
+    path: Path
+    weights: dict[str, torch.Tensor]
+
+
+def symbol_table(version: str) -> str:
+    """The phone-symbol table of a model version: the reference treats every version but v1 as v2."""
+    return "v1" if version == "v1" else "v2"
+
+
 def load_sovits_file(path: str | Path) -> SoVITSCheckpoint:
     """Read a SoVITS voice (``*.pth``), refusing other kinds, unsupported versions and unsafe pickles."""
     path = Path(path)
     raw = _read_bytes(path)
     header = raw[:2]
+    marked = PRO_BASE_MD5.get(hashlib.md5(raw[:MD5_PREFIX_BYTES]).hexdigest())
     if header != ZIP_MAGIC:
         marked = HEADER_VERSIONS.get(header)
         if marked is None:
@@ -92,8 +129,6 @@ def load_sovits_file(path: str | Path) -> SoVITSCheckpoint:
         raise VoiceFileError(path, "this is a GPT (.ckpt) file, not a SoVITS (.pth) voice")
     if "lora_rank" in top:
         raise UnsupportedVoiceError(path, f"GPT-SoVITS v3/v4 LoRA voices are {NOT_SUPPORTED}")
-    if any(k in weights for k in V2PRO_KEYS):
-        raise UnsupportedVoiceError(path, f"GPT-SoVITS v2Pro/v2ProPlus voices are {NOT_SUPPORTED}")
     if SOVITS_TEXT_EMBEDDING not in weights:
         if any(k.startswith("cfm.") for k in weights):
             raise UnsupportedVoiceError(path, f"GPT-SoVITS v3/v4 voices are {NOT_SUPPORTED}")
@@ -103,8 +138,37 @@ def load_sovits_file(path: str | Path) -> SoVITSCheckpoint:
     if not isinstance(config, dict) or not isinstance(config.get("model"), dict) \
             or not isinstance(config.get("data"), dict):
         raise VoiceFileError(path, "voice config lacks its 'model'/'data' sections")
-    version = "v1" if weights[SOVITS_TEXT_EMBEDDING].shape[0] == V1_SYMBOL_COUNT else "v2"
+    version = _sovits_version(path, marked, config, weights)
     return SoVITSCheckpoint(path, version, config, _upcast(weights), str(top.get("info", "")))
+
+
+def load_sv_file(path: str | Path) -> SVCheckpoint:
+    """Read the SV model checkpoint (a pickled plain state dict), refusing unsafe pickles and other files."""
+    path = Path(path)
+    top = _unpickle(path, _read_bytes(path))
+    if not isinstance(top, Mapping) or not all(isinstance(k, str) and isinstance(v, torch.Tensor)
+                                               for k, v in top.items()):
+        raise VoiceFileError(path, "not a speaker-verification checkpoint (expected a plain dict of named tensors)")
+    missing = [k for k in SV_REQUIRED_KEYS if k not in top]
+    if missing:
+        raise VoiceFileError(path, f"not an ERes2NetV2 speaker-verification checkpoint (no {', '.join(missing)})")
+    return SVCheckpoint(path, _upcast(top))
+
+
+def _sovits_version(path: Path, marked: str | None, config: dict[str, Any],
+                    weights: Mapping[str, torch.Tensor]) -> str:
+    """The voice's version: the marker (or base-model hash) decides Pro, cross-checked with the SV projection."""
+    has_sv = all(k in weights for k in V2PRO_KEYS)
+    if marked in PRO_VERSIONS:
+        if not has_sv:
+            raise VoiceFileError(path, f"marked as a {marked} voice but lacks its {', '.join(V2PRO_KEYS)} weights")
+        return marked
+    if has_sv:   # a Pro voice re-saved without its marker: the weights still say Pro
+        named = str(config["model"].get("version", ""))
+        version = named if named in PRO_VERSIONS else PRO_VERSIONS[0]
+        log.warning("%s: has no version marker but holds v2Pro weights; reading it as %s", path, version)
+        return version
+    return "v1" if weights[SOVITS_TEXT_EMBEDDING].shape[0] == V1_SYMBOL_COUNT else "v2"
 
 
 def load_gpt_file(path: str | Path) -> GPTCheckpoint:

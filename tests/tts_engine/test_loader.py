@@ -173,25 +173,39 @@ def test_pickle_that_runs_code_is_refused_unexecuted(tmp_path, where):
     assert not marker.exists()
 
 
-@pytest.mark.parametrize("header", [b"02", b"03", b"04", b"05", b"06"])
-def test_newer_versions_by_header_are_not_supported_yet(tmp_path, sovits_file, header):
+@pytest.mark.parametrize("header", [b"02", b"03", b"04"])
+def test_v3_v4_by_header_are_refused_naming_the_supported_versions(tmp_path, sovits_file, header):
     marked = _with_header(tmp_path / "new.pth", sovits_file, header)
-    with pytest.raises(UnsupportedVoiceError, match="not supported yet") as err:
+    with pytest.raises(UnsupportedVoiceError, match="not supported") as err:
         load_sovits_file(marked)
-    assert HEADER_VERSIONS[header].split()[0] in str(err.value)
+    message = str(err.value)
+    assert HEADER_VERSIONS[header].split()[0] in message
+    assert "v1, v2, v2Pro and v2ProPlus" in message and "\n" not in message
 
 
-def test_v2pro_keys_in_a_plain_zip_are_not_supported_yet(tmp_path):
+@pytest.mark.parametrize("header", [b"05", b"06"])
+def test_a_pro_marker_without_the_sv_projection_is_refused(tmp_path, sovits_file, header):
+    with pytest.raises(VoiceFileError, match="lacks its sv_emb.weight"):
+        load_sovits_file(_with_header(tmp_path / "pro.pth", sovits_file, header))
+
+
+@pytest.mark.parametrize("version", ["v2Pro", "v2ProPlus"])
+def test_kit_pro_voices_read_their_version_from_the_marker(kit_dir, version):
+    checkpoint = load_sovits_file(kit_dir / "tiny" / f"sovits_tiny_{version}.pth")
+    assert checkpoint.version == version and checkpoint.symbols == "v2" and checkpoint.needs_sv
+    assert "sv_emb.weight" in checkpoint.weights
+
+
+def test_pro_keys_in_a_plain_zip_are_read_as_pro(tmp_path):
     weights = {**_sovits_weights(), "sv_emb.weight": torch.zeros(4, 4), "ge_to512.weight": torch.zeros(4, 4)}
-    with pytest.raises(UnsupportedVoiceError, match="v2Pro.*not supported yet"):
-        load_sovits_file(_save(tmp_path / "pro.pth", weights, SOVITS_CONFIG))
+    assert load_sovits_file(_save(tmp_path / "pro.pth", weights, SOVITS_CONFIG)).version == "v2Pro"
 
 
-def test_v3_family_is_not_supported_yet(tmp_path):
+def test_v3_family_is_not_supported(tmp_path):
     weights = {"cfm.estimator.weight": torch.zeros(2), "dec.conv_pre.weight": torch.zeros(2)}
-    with pytest.raises(UnsupportedVoiceError, match="v3/v4.*not supported yet"):
+    with pytest.raises(UnsupportedVoiceError, match="v3/v4.*not supported"):
         load_sovits_file(_save(tmp_path / "v3.pth", weights, SOVITS_CONFIG))
-    with pytest.raises(UnsupportedVoiceError, match="LoRA.*not supported yet"):
+    with pytest.raises(UnsupportedVoiceError, match="LoRA.*not supported"):
         load_sovits_file(_save(tmp_path / "lora.pth", _sovits_weights(), SOVITS_CONFIG, lora_rank=32))
 
 

@@ -1,4 +1,4 @@
-"""SoVITSConfig: every size of the v1/v2 synthesizer, read from a voice file's own config and weight shapes."""
+"""SoVITSConfig: every size of the v1/v2/v2Pro synthesizer, read from a voice file's own config and weight shapes."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -40,6 +40,7 @@ class SoVITSConfig:
     upsample_initial_channel: int    # 512
     resblock_kernel_sizes: tuple[int, ...]                 # (3, 7, 11)
     resblock_dilation_sizes: tuple[tuple[int, ...], ...]   # ((1, 3, 5),) * 3
+    sv_channels: int = 0             # v2Pro/v2ProPlus: width of the SV vector (20480); 0 = no SV input
     style_heads: int = STYLE_HEADS
     mrte_heads: int = MRTE_HEADS
     flow_dilation_rate: int = FLOW_DILATION_RATE
@@ -104,6 +105,7 @@ class SoVITSConfig:
             upsample_initial_channel=int(model["upsample_initial_channel"]),
             resblock_kernel_sizes=tuple(int(k) for k in model["resblock_kernel_sizes"]),
             resblock_dilation_sizes=tuple(tuple(int(d) for d in ds) for ds in model["resblock_dilation_sizes"]),
+            sv_channels=_dim(shapes, "sv_emb.weight", 1) if "sv_emb.weight" in shapes else 0,
         )
 
 

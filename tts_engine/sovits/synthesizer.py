@@ -1,7 +1,10 @@
-"""The SoVITS synthesizer of v1/v2 voices at inference: semantic tokens + phones + timbre -> 32 kHz waveform.
+"""The SoVITS synthesizer of v1/v2/v2Pro voices at inference: semantic tokens + phones + timbre -> 32 kHz waveform.
 
 Submodule and parameter names are those of the reference's ``SynthesizerTrn`` state dict, so official voice
-files load as they are (minus the training-only posterior encoder ``enc_q``).
+files load as they are (minus the training-only posterior encoder ``enc_q``). v2Pro/v2ProPlus voices add
+the speaker-verification path (REFERENCE §10.2): each reference's style vector gets its projected SV
+vector added and goes through a PReLU before the references are averaged, and the text encoder's MRTE
+receives the average through ``ge_to512``.
 """
 from __future__ import annotations
 
@@ -37,6 +40,17 @@ class DecodeTrace:
     m_p: torch.Tensor     # (B, inter, frames) prior mean
     logs_p: torch.Tensor  # (B, inter, frames) prior log-std
     z: torch.Tensor       # (B, inter, frames) reverse-flow output
+    timbre: TimbreTrace
+
+
+@dataclass(frozen=True)
+class TimbreTrace:
+    """The timbre vector with its per-reference parts (v2Pro: before the SV term and the SV projection)."""
+
+    ge: torch.Tensor                   # (1, gin, 1) what the flow and the generator receive
+    ge_refs: tuple[torch.Tensor, ...]  # (1, gin, 1) style encoding of each reference
+    sv_projs: tuple[torch.Tensor, ...] = ()   # (1, gin) projected SV vector of each reference (v2Pro)
+    ge_text: torch.Tensor | None = None       # (1, mrte, 1) what the MRTE receives (v2Pro: ge_to512(ge))
 
 
 class Synthesizer(nn.Module):
@@ -52,6 +66,10 @@ class Synthesizer(nn.Module):
         self.ssl_proj = nn.Conv1d(config.ssl_channels, config.ssl_channels,
                                   config.semantic_stride, stride=config.semantic_stride)
         self.quantizer = SemanticQuantizer(config.codebook_size, config.ssl_channels)
+        if config.sv_channels:
+            self.sv_emb = nn.Linear(config.sv_channels, config.gin_channels)
+            self.ge_to512 = nn.Linear(config.gin_channels, config.mrte_channels)
+            self.prelu = nn.PReLU(num_parameters=config.gin_channels)
 
     @classmethod
     def from_checkpoint(cls, checkpoint: SoVITSCheckpoint) -> Synthesizer:
@@ -83,11 +101,36 @@ class Synthesizer(nn.Module):
         """HuBERT features (B, ssl, T) -> semantic tokens (B, 1, T // stride)."""
         return self.quantizer.encode(self.ssl_proj(ssl)).unsqueeze(1)
 
-    def timbre(self, refer_specs: Sequence[torch.Tensor]) -> torch.Tensor:
-        """Timbre vector ge (1, gin, 1): the style encoding averaged over reference spectrograms (1, bins, F_r)."""
+    @property
+    def needs_sv(self) -> bool:
+        """Whether each reference needs its speaker-verification vector (v2Pro/v2ProPlus)."""
+        return self.config.sv_channels > 0
+
+    def timbre(self, refer_specs: Sequence[torch.Tensor],
+               sv_vectors: Sequence[torch.Tensor] | None = None) -> torch.Tensor:
+        """Timbre vector ge (1, gin, 1) of reference spectrograms (1, bins, F_r) and, for v2Pro, their SV vectors."""
+        return self.timbre_trace(refer_specs, sv_vectors).ge
+
+    def timbre_trace(self, refer_specs: Sequence[torch.Tensor],
+                     sv_vectors: Sequence[torch.Tensor] | None = None) -> TimbreTrace:
+        """The timbre with its parts: per reference, the style encoding (+ projected SV vector, PReLU); then the mean."""
         if not refer_specs:
             raise ValueError("at least one reference spectrogram is needed")
-        return torch.stack([self.ref_enc(spec) for spec in refer_specs]).mean(dim=0)
+        refs = tuple(self.ref_enc(spec) for spec in refer_specs)
+        if not self.needs_sv:
+            return TimbreTrace(torch.stack(refs).mean(dim=0), refs)
+        if sv_vectors is None or len(sv_vectors) != len(refer_specs):
+            raise ValueError(f"a {self.config.gin_channels}-channel v2Pro timbre needs one SV vector per reference "
+                             f"({len(refer_specs)} references, {0 if sv_vectors is None else len(sv_vectors)} vectors)")
+        projs = tuple(self.sv_emb(v.reshape(1, -1).to(refs[0].dtype)) for v in sv_vectors)   # (1, gin)
+        ge = torch.stack([self.prelu(g + p.unsqueeze(-1)) for g, p in zip(refs, projs)]).mean(dim=0)
+        return TimbreTrace(ge, refs, projs, self.text_condition(ge))
+
+    def text_condition(self, ge: torch.Tensor) -> torch.Tensor:
+        """What the text encoder's MRTE adds: ge itself, or for v2Pro its ge_to512 projection (B, mrte, 1)."""
+        if not self.needs_sv:
+            return ge
+        return self.ge_to512(ge.transpose(1, 2)).transpose(1, 2)
 
     def forward(self, codes: torch.Tensor, phones: torch.Tensor, ge: torch.Tensor, speed: float = 1.0,
                 noise_scale: float = DEFAULT_NOISE_SCALE, generator: torch.Generator | None = None
@@ -95,7 +138,7 @@ class Synthesizer(nn.Module):
         """Tokens (B, 1, T), phones (B, N), ge (B, gin, 1) -> audio (B, 1, L), m_p, logs_p, z (the decode path)."""
         frames = self.quantizer.decode(codes[:, 0])                        # (B, ssl, T)
         frames = frames.repeat_interleave(self.config.semantic_stride, dim=-1)  # (B, ssl, T2) nearest upsampling
-        m_p, logs_p = self.enc_p(frames, phones, ge, speed)                # (B, inter, T2')
+        m_p, logs_p = self.enc_p(frames, phones, self.text_condition(ge), speed)   # (B, inter, T2')
         # A generator draws on its own device (same seed, same noise anywhere); without one, the global RNG.
         noise_device = generator.device if generator is not None else m_p.device
         noise = torch.randn(m_p.shape, generator=generator, device=noise_device, dtype=m_p.dtype).to(m_p.device)
@@ -119,7 +162,7 @@ class Synthesizer(nn.Module):
         frame_mask = length_mask(frame_lengths, codes.shape[-1] * stride, noise.dtype)   # (B, 1, T2)
         phone_mask = length_mask(phone_lengths, phones.shape[-1], noise.dtype)             # (B, 1, N)
         frames = self.quantizer.decode(codes[:, 0]).repeat_interleave(stride, dim=-1)
-        m_p, logs_p = self.enc_p(frames, phones, ge, 1.0, frame_mask, phone_mask)
+        m_p, logs_p = self.enc_p(frames, phones, self.text_condition(ge), 1.0, frame_mask, phone_mask)
         z_p = m_p + noise * frame_mask * torch.exp(logs_p) * noise_scale
         z = self.flow.reverse(z_p, ge, frame_mask)
         return self.vocode(z, ge, frame_lengths)
@@ -135,14 +178,19 @@ class Synthesizer(nn.Module):
 
     def decode_trace(self, codes: torch.Tensor, phones: torch.Tensor, refer_specs: Sequence[torch.Tensor],
                      speed: float = 1.0, noise_scale: float = DEFAULT_NOISE_SCALE,
-                     generator: torch.Generator | None = None) -> DecodeTrace:
+                     generator: torch.Generator | None = None,
+                     sv_vectors: Sequence[torch.Tensor] | None = None) -> DecodeTrace:
         """Decode with every intermediate kept (see ``decode``)."""
-        ge = self.timbre(refer_specs)
-        audio, m_p, logs_p, z = self(codes, phones, ge, speed, noise_scale, generator)
-        return DecodeTrace(audio=audio, ge=ge, m_p=m_p, logs_p=logs_p, z=z)
+        timbre = self.timbre_trace(refer_specs, sv_vectors)
+        audio, m_p, logs_p, z = self(codes, phones, timbre.ge, speed, noise_scale, generator)
+        return DecodeTrace(audio=audio, ge=timbre.ge, m_p=m_p, logs_p=logs_p, z=z, timbre=timbre)
 
     def decode(self, codes: torch.Tensor, phones: torch.Tensor, refer_specs: Sequence[torch.Tensor],
                speed: float = 1.0, noise_scale: float = DEFAULT_NOISE_SCALE,
-               generator: torch.Generator | None = None) -> torch.Tensor:
-        """Tokens (1, 1, T), target phones (1, N), reference spectrograms -> wave (1, 1, T * samples_per_token)."""
-        return self.decode_trace(codes, phones, refer_specs, speed, noise_scale, generator).audio
+               generator: torch.Generator | None = None,
+               sv_vectors: Sequence[torch.Tensor] | None = None) -> torch.Tensor:
+        """Tokens (1, 1, T), target phones (1, N), reference spectrograms (and their SV vectors for v2Pro) -> wave.
+
+        The wave is (1, 1, T * samples_per_token); several references are combined as the reference does.
+        """
+        return self.decode_trace(codes, phones, refer_specs, speed, noise_scale, generator, sv_vectors).audio
