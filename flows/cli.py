@@ -85,17 +85,31 @@ def new(
     typer.echo(f"created {project.root} (edit {project.config_path.name}, then `bookvoice render {project.root}`)")
 
 
-def _run_render(project: Path, force: list[str] | None, quiet: bool) -> dict:
-    """Run the render flow on the configured Prefect backend, with Rich progress unless quiet."""
-    from flows.pipeline import progress
-    from flows.farm.backend import prefect_backend
-    from flows.pipeline.render import render_book
+def _chapters_option() -> Optional[str]:
+    return typer.Option(None, "--chapters", help="only these chapters, e.g. 1-3,7 (numbers as `status` shows)")
 
-    with prefect_backend(project):
-        if quiet:
-            return render_book(str(project), force)
-        with progress.RichProgress() as bars, progress.reporting(bars):
-            return render_book(str(project), force)
+
+def _parse_chapters(spec: Optional[str]) -> Optional[tuple[int, ...]]:
+    from flows.pipeline.workspace import parse_chapter_ranges
+
+    if spec is None:
+        return None
+    try:
+        return parse_chapter_ranges(spec)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--chapters") from exc
+
+
+def _run_render(project: Path, force: list[str] | None, quiet: bool, chapters: Optional[tuple[int, ...]] = None,
+                farm: bool = False) -> dict:
+    """Run the render pipeline, with Rich progress unless quiet."""
+    from flows.pipeline import progress
+    from flows.pipeline.render import run_render
+
+    if quiet:
+        return run_render(project, force=force or (), chapters=chapters, farm=farm)
+    with progress.RichProgress() as bars:
+        return run_render(project, force=force or (), chapters=chapters, farm=farm, sink=bars)
 
 
 def _echo_totals(totals: dict, project: Path) -> None:
@@ -106,14 +120,16 @@ def _echo_totals(totals: dict, project: Path) -> None:
 @app.command()
 def render(
     project: Path = _project_arg(),
+    chapters: Optional[str] = _chapters_option(),
+    farm: bool = typer.Option(False, "--farm", help="shard synthesis across `bookvoice worker` processes"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bars"),
 ) -> None:
     """Render every chapter to MP3, reusing cached sentences (resumes after a crash)."""
-    _echo_totals(_run_render(project, None, quiet), project)
+    _echo_totals(_run_render(project, None, quiet, _parse_chapters(chapters), farm), project)
 
 
 @app.command()
-def status(project: Path = _project_arg()) -> None:
+def status(project: Path = _project_arg(), chapters: Optional[str] = _chapters_option()) -> None:
     """Show per chapter whether it is done, fully cached (needs assembly) or stale."""
     from rich.console import Console
     from rich.table import Table
@@ -121,7 +137,7 @@ def status(project: Path = _project_arg()) -> None:
     from flows.pipeline.status import project_status
 
     table = Table("chapter", "title", "lines", "cached", "state")
-    for row in project_status(project):
+    for row in project_status(project, _parse_chapters(chapters)):
         table.add_row(str(row.index), row.title, str(row.lines), str(row.cached), row.state)
     Console().print(table)
 
@@ -129,7 +145,7 @@ def status(project: Path = _project_arg()) -> None:
 @app.command()
 def rerender(
     project: Path = _project_arg(),
-    chapter: int = typer.Option(..., "--chapter", help="chapter index (as `status` shows it)"),
+    chapter: int = typer.Option(..., "--chapter", help="chapter number (as `status` shows it)"),
     sentence: Optional[str] = typer.Option(None, "--sentence", help="sentence id chapter.paragraph.sentence"),
     match: Optional[str] = typer.Option(None, "--match", help="every sentence containing this text"),
     seed: Optional[int] = typer.Option(None, "--seed", help="take seed (default: the next take)"),
@@ -145,20 +161,57 @@ def rerender(
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     typer.echo(f"re-rendering {len(labels)} line(s) of chapter {chapter}")
-    _echo_totals(_run_render(project, labels, quiet), project)
+    _echo_totals(_run_render(project, labels, quiet, (chapter,)), project)
 
 
 @app.command()
 def schedule(
-    project: Path = _project_arg(),
+    folder: Path = typer.Argument(..., help="a project folder, or a folder of projects (a catalogue)",
+                                  file_okay=False),
     cron: str = typer.Option("0 2 * * *", "--cron", help="cron schedule of the nightly render"),
+    farm: bool = typer.Option(False, "--farm", help="render through `bookvoice worker` processes"),
 ) -> None:
-    """Serve a Prefect deployment that renders PROJECT on CRON when its inputs changed (Ctrl-C stops)."""
+    """Serve a Prefect deployment that renders every project under FOLDER whose inputs changed (Ctrl-C stops)."""
     from flows.farm.backend import prefect_backend
-    from flows.farm.schedule import serve_nightly
+    from flows.farm.schedule import catalogue_projects, serve_nightly
 
-    with prefect_backend(project):
-        serve_nightly(project, cron)
+    catalogue_projects(folder)      # a folder with no project is reported before anything starts
+    with prefect_backend():
+        serve_nightly(folder, cron, farm)
+
+
+@app.command()
+def worker(
+    device: str = typer.Option("auto", "--device", help="where this worker synthesises: auto, cpu, cuda[:N]"),
+    limit: int = typer.Option(1, "--limit", help="shards run at once by this worker"),
+) -> None:
+    """Serve synthesis shards to renders run with --farm; models stay loaded between shards (Ctrl-C stops)."""
+    from flows.farm.backend import prefect_backend
+    from flows.farm.worker import serve_worker
+
+    with prefect_backend():
+        serve_worker(device, limit)
+
+
+server_app = typer.Typer(no_args_is_help=True, help="This user's background Prefect server.")
+app.add_typer(server_app, name="server")
+
+
+@server_app.command("start")
+def server_start() -> None:
+    """Start this user's Prefect server (or report the running one)."""
+    from flows.farm.backend import user_server
+
+    handle = user_server(start=True)
+    typer.echo(f"Prefect server at {handle.url if handle else '?'}")
+
+
+@server_app.command("stop")
+def server_stop() -> None:
+    """Stop this user's Prefect server."""
+    from flows.farm.backend import stop_user_server
+
+    typer.echo("stopped" if stop_user_server() else "no server was running")
 
 
 models_app = typer.Typer(no_args_is_help=True, help="Pretrained base models (HuBERT, BERT, GPT-SoVITS).")
@@ -218,13 +271,13 @@ def voice_test(
                                        "bf16 or fp16"),
 ) -> None:
     """Say TEXT with voice NAME and write it to a WAV file."""
-    from flows.engines.gsv import GSVSettings, GSVVoiceEngine, write_wav
+    from flows.engines.gsv import GSVSettings, GSVSpeed, GSVVoiceEngine, write_wav
     from flows.config.voices import default_user_voices_dir, find_profile, load_profile
     from text_prep.phones.frontend import LANG_CHOICES
 
     _check_choice(lang, LANG_CHOICES, "--lang")
     profile = load_profile(find_profile(name, project, default_user_voices_dir()))
-    engine = GSVVoiceEngine(profile, GSVSettings(device=device, precision=precision))
+    engine = GSVVoiceEngine(profile, GSVSettings(precision=precision), GSVSpeed(device=device))
     path = write_wav(out, engine.speak(text, lang))
     typer.echo(f"wrote {path} ({profile.name}, {engine.device.type}, {engine.precision})")
 
@@ -241,7 +294,19 @@ def report(
     page = write_report_html(project / OUT_DIR / REPORT_FILE, project_ref=str(project))
     typer.echo(str(page))
     if open_page:
-        typer.launch(page.as_uri())
+        typer.launch(page.resolve().as_uri())
+
+
+@app.command()
+def studio(
+    project: Path = _project_arg(),
+    port: int = typer.Option(8765, "--port", help="port to listen on"),
+    host: str = typer.Option("127.0.0.1", "--host", help="address to bind (beyond loopback, a token guards it)"),
+) -> None:
+    """Review the book in the browser: listen sentence by sentence, retake, fix text and pronunciation."""
+    from flows.studio.server import serve
+
+    serve(project, host, port, typer.echo)
 
 
 def _not_prefect_internal(record: logging.LogRecord) -> bool:

@@ -130,8 +130,9 @@ class DraftEngine:
                 raise VoiceFileError(voice, "eSpeak NG has no such voice")
 
     @classmethod
-    def from_project(cls, files: Sequence[Path], settings: Mapping[str, Any]) -> "DraftEngine":
-        """Registry factory: the draft voice needs no files, only optional settings."""
+    def from_project(cls, files: Sequence[Path], settings: Mapping[str, Any],
+                     speed: Mapping[str, Any] | None = None) -> "DraftEngine":
+        """Registry factory: the draft voice needs no files, only optional settings (speed knobs do not apply)."""
         if files:
             raise EngineError("the draft voice takes no voice files (remove [voice] files)")
         return cls(DraftSettings.from_mapping(settings))

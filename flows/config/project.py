@@ -1,7 +1,9 @@
 """A project folder: ``project.toml`` parsed and validated in one place into a frozen ``Project``."""
 from __future__ import annotations
 
+import difflib
 import json
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +25,8 @@ ROOM_TONE_HEAD_S = (0.5, 1.0)        # allowed room tone before the first word
 ROOM_TONE_TAIL_S = (1.0, 5.0)        # allowed room tone after the last word
 MAX_PART_MINUTES = 120.0             # chapters longer than this are split into parts
 DRAFT_ENGINE, GSV_ENGINE = "draft", "gpt-sovits"
+DEVICE_KINDS = ("cpu", "cuda", "mps")
+SHARD_SENTENCES = 64                 # sentences per farm shard (a worker's unit of work)
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,30 @@ class VoiceConfig:
     def settings(self) -> dict[str, Any]:
         """Engine settings as a fresh dict."""
         return json.loads(self.settings_json)
+
+
+@dataclass(frozen=True)
+class SpeedConfig:
+    """How fast a render runs, never what it sounds like: none of this enters a cache key.
+
+    ``0`` means "the engine's or machine's default". ``device`` names where the engine runs; the audio
+    depends only on the resolved precision, which the voice settings decide.
+    """
+
+    device: str = "auto"              # auto | cpu | cuda | cuda:N | mps
+    gpt_rows: int = 0                 # live sentences in GPT decoding
+    chunk: int = 0                    # sentences per engine round (BERT -> GPT -> SoVITS)
+    assembly_workers: int = 0         # chapters assembled and encoded at once (0: CPU cores - 1, at least 1)
+    shard_sentences: int = SHARD_SENTENCES   # sentences per farm shard
+
+    def __post_init__(self) -> None:
+        if self.device != "auto" and self.device.split(":")[0] not in DEVICE_KINDS:
+            raise ValueError(f"device must be auto, cpu, cuda[:N] or mps, not {self.device!r}")
+
+    def engine_knobs(self) -> dict[str, Any]:
+        """The knobs an engine factory reads (zeros dropped: the engine's defaults apply)."""
+        knobs = {"device": self.device, "gpt_rows": self.gpt_rows, "chunk": self.chunk}
+        return {k: v for k, v in knobs.items() if v}
 
 
 @dataclass(frozen=True)
@@ -74,7 +102,8 @@ class Project:
     lang: str = "auto"
     phone_version: str = "v2"
     lexicon: Path | None = None
-    batch_size: int = 8
+    heading_pattern: str = ""        # TXT books: a regular expression that overrides heading detection
+    speed: SpeedConfig = field(default_factory=SpeedConfig)
     skip_chapters: tuple[int, ...] = ()
     skip_kinds: tuple[str, ...] = ("front", "back")
     pauses: PauseConfig = field(default_factory=PauseConfig)
@@ -106,40 +135,71 @@ class Project:
 
 
 class _Table:
-    """A TOML table read with typed accessors that raise ``ProjectError`` naming the key."""
+    """A TOML table read with typed accessors that raise ``ProjectError`` naming the key.
+
+    Every key read is remembered, so that ``refuse_unknown`` can name a misspelt key or section
+    (with the nearest valid one) instead of silently ignoring it.
+    """
 
     def __init__(self, path: Path, data: dict[str, Any], prefix: str) -> None:
         self.path, self.data, self.prefix = path, data, prefix
+        self.known: dict[str, _Table | None] = {}
 
     def _bad(self, key: str, problem: str) -> ProjectError:
-        return ProjectError(self.path, f"[{self.prefix}] {key}: {problem}")
+        return ProjectError(self.path, f"[{self.prefix}] {key}: {problem}" if self.prefix else f"{key}: {problem}")
+
+    def _get(self, key: str, default: Any) -> Any:
+        self.known.setdefault(key, None)
+        return self.data.get(key, default)
 
     def table(self, key: str) -> "_Table":
         value = self.data.get(key, {})
         if not isinstance(value, dict):
             raise self._bad(key, "must be a table")
-        return _Table(self.path, value, f"{self.prefix}.{key}" if self.prefix else key)
+        child = _Table(self.path, value, f"{self.prefix}.{key}" if self.prefix else key)
+        self.known[key] = child
+        return child
+
+    def free_table(self, key: str) -> dict[str, Any]:
+        """A table whose keys someone else validates (an engine's settings)."""
+        value = self._get(key, {})
+        if not isinstance(value, dict):
+            raise self._bad(key, "must be a table")
+        return value
+
+    def refuse_unknown(self) -> None:
+        """``ProjectError`` for the first key or section nobody read, naming the nearest valid one."""
+        for key in self.data:
+            if key not in self.known:
+                where = f"[{self.prefix}.{key}]" if isinstance(self.data[key], dict) else key
+                nearest = difflib.get_close_matches(key, list(self.known), n=1, cutoff=0.5)
+                hint = f" (did you mean {nearest[0]!r}?)" if nearest else \
+                    f" (valid here: {', '.join(sorted(self.known))})"
+                raise self._bad(where, f"unknown {'section' if isinstance(self.data[key], dict) else 'key'}{hint}")
+        for child in self.known.values():
+            if child is not None:
+                child.refuse_unknown()
 
     def str(self, key: str, default: str) -> str:
-        value = self.data.get(key, default)
+        value = self._get(key, default)
         if not isinstance(value, str):
             raise self._bad(key, "must be a string")
         return value
 
     def num(self, key: str, default: float, lo: float, hi: float) -> float:
-        value = self.data.get(key, default)
+        value = self._get(key, default)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
             raise self._bad(key, f"must be a number in [{lo}, {hi}]")
         return float(value)
 
     def int_list(self, key: str) -> tuple[int, ...]:
-        value = self.data.get(key, [])
+        value = self._get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
             raise self._bad(key, "must be a list of integers")
         return tuple(value)
 
     def str_list(self, key: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
-        value = self.data.get(key, list(default))
+        value = self._get(key, list(default))
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise self._bad(key, "must be a list of strings")
         return tuple(value)
@@ -191,28 +251,21 @@ def load_project(root: Path) -> Project:
     profile = voice.str("profile", "")
     engine = voice.str("engine", GSV_ENGINE if profile else DRAFT_ENGINE)
     voice_files = tuple(resolve_path(root, f) for f in voice.str_list("files"))
-    if profile:
-        voice_files, version = _profile_voice(path, root, profile, engine, voice_files, version)
-    version = version or "v2"
-
+    settings = voice.free_table("settings")
+    speed = _speed(path, render)
     head = pauses.num("head_s", PauseConfig.head_s, *ROOM_TONE_HEAD_S)
     tail = pauses.num("tail_s", PauseConfig.tail_s, *ROOM_TONE_TAIL_S)
-    return Project(
+    fields = dict(
         root=root,
         name=root.name,
         book=resolve_path(root, book_file),
         title=book.str("title", ""),
         author=book.str("author", ""),
         cover=resolve_path(root, cover) if cover else None,
-        voice=VoiceConfig(
-            engine=engine,
-            files=voice_files,
-            settings_json=json.dumps(voice.table("settings").data, sort_keys=True),
-        ),
+        heading_pattern=_pattern(path, book.str("heading_pattern", "")),
         lang=front.str("lang", "auto"),
-        phone_version=version,
         lexicon=resolve_path(root, lexicon) if lexicon else None,
-        batch_size=int(render.num("batch_size", Project.batch_size, 1, 1024)),
+        speed=speed,
         skip_chapters=render.int_list("skip_chapters"),
         skip_kinds=render.str_list("skip_kinds", Project.skip_kinds),
         pauses=PauseConfig(
@@ -229,3 +282,33 @@ def load_project(root: Path) -> Project:
             max_part_minutes=output.num("max_part_minutes", OutputConfig.max_part_minutes, 0.1, MAX_PART_MINUTES),
         ),
     )
+    top.refuse_unknown()
+    if profile:
+        voice_files, version = _profile_voice(path, root, profile, engine, voice_files, version)
+    voice_config = VoiceConfig(engine=engine, files=voice_files, settings_json=json.dumps(settings, sort_keys=True))
+    return Project(voice=voice_config, phone_version=version or "v2", **fields)
+
+
+def _speed(path: Path, render: _Table) -> SpeedConfig:
+    """The ``[render]`` speed knobs (``batch_size``, the old name of ``chunk``, still read)."""
+    chunk = int(render.num("chunk", 0, 0, 65536)) or int(render.num("batch_size", 0, 0, 65536))
+    try:
+        return SpeedConfig(
+            device=render.str("device", SpeedConfig.device),
+            gpt_rows=int(render.num("gpt_rows", 0, 0, 4096)),
+            chunk=chunk,
+            assembly_workers=int(render.num("assembly_workers", 0, 0, 256)),
+            shard_sentences=int(render.num("shard_sentences", SHARD_SENTENCES, 1, 100000)),
+        )
+    except ValueError as exc:
+        raise ProjectError(path, f"[render] {exc}") from exc
+
+
+def _pattern(path: Path, pattern: str) -> str:
+    """A heading regular expression, compiled once here so a bad one is reported before anything runs."""
+    if pattern:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ProjectError(path, f"[book] heading_pattern: not a regular expression ({exc})") from exc
+    return pattern

@@ -50,7 +50,7 @@ def create_project(parent: Path, name: str, book: Path, voice_files: Sequence[Pa
                   {"engine": engine, "files": [str(Path(v).resolve()) for v in voice_files], "settings": {}}),
         "frontend": ({"lang": "auto", "lexicon": LEXICON_FILE} if profile is not None else
                      {"lang": "auto", "version": "v2", "lexicon": LEXICON_FILE}),
-        "render": {"batch_size": 8, "skip_chapters": [], "skip_kinds": ["front", "back"]},
+        "render": {"skip_chapters": [], "skip_kinds": ["front", "back"], "device": "auto"},
         "pauses": {k: getattr(PauseConfig, k) for k in PauseConfig.__dataclass_fields__},
     }
     atomic_write_text(root / LEXICON_FILE, LEXICON_TEMPLATE)

@@ -6,14 +6,19 @@
     engine = "gpt-sovits"
     profile = "alice"            # voices/alice.toml in the project, else in the user voices folder
 
-    [voice.settings]             # all optional
-    device = "auto"              # auto (CUDA when present) | cpu | cuda | cuda:N
+    [voice.settings]             # all optional; what the audio depends on (part of every cache key)
     precision = "auto"           # auto (fp16 on CUDA; bf16 GPT + generator on bf16 CPUs) | fp32 | bf16 | fp16
     text_context = true          # BERT reads each sentence's ±2-sentence window; false = the reference
 
+    [render]                     # speed only (never in a cache key)
+    device = "auto"              # auto (CUDA when present) | cpu | cuda | cuda:N
+    gpt_rows = 16                # sentences decoded at once
+    chunk = 128                  # sentences per engine round
+
 The engine is cheap to create: its fingerprint (the cache keys' voice part) hashes the voice files,
-the reference clip, the base-model folders, the settings and the engine version without loading a
-model. The models load on the first synthesis and stay loaded for the process (one load per worker).
+the reference clip, the base-model folders, the audio settings, the resolved precision and the engine
+version without loading a model; neither the device's name nor any batch size enters it. The models
+load on the first synthesis and stay loaded for the process (one load per worker).
 """
 from __future__ import annotations
 
@@ -51,25 +56,20 @@ ADAPTER_VERSION = "1"        # bump when this adapter changes what a job sounds 
 
 @dataclass(frozen=True)
 class GSVSettings:
-    """``[voice.settings]`` of a GPT-SoVITS project, validated here; unknown keys are refused."""
+    """``[voice.settings]`` of a GPT-SoVITS project: what decides the audio, validated here; unknown keys refused."""
 
-    device: str = "auto"
     precision: str = "auto"
     text_context: bool = True
-    gpt_rows: int = EngineOptions.gpt_rows
-    chunk: int = EngineOptions.chunk
     max_retries: int = GuardOptions.max_retries
     max_tokens_per_phone: float = GuardOptions.max_tokens_per_phone   # also the decoding budget per phone
     budget_slack: int = GuardOptions.budget_slack
 
     def __post_init__(self) -> None:
-        if self.device != "auto" and self.device.split(":")[0] not in ("cpu", "cuda", "mps"):
-            raise EngineError(f"gpt-sovits setting device must be auto, cpu, cuda[:N] or mps, not {self.device!r}")
         if self.precision not in PRECISION_CHOICES:
             raise EngineError(f"gpt-sovits setting precision must be one of {', '.join(PRECISION_CHOICES)}, "
                               f"not {self.precision!r}")
         try:
-            self.engine_options(SamplingOptions(), 1.0)
+            self.engine_options(SamplingOptions(), 1.0, GSVSpeed())
         except ValueError as exc:
             raise EngineError(f"gpt-sovits settings: {exc}") from exc
 
@@ -78,6 +78,10 @@ class GSVSettings:
         """Build from a project's ``[voice.settings]`` table; EngineError names unknown or mistyped keys."""
         known = {f.name: f for f in fields(cls)}
         unknown = sorted(set(settings) - set(known))
+        moved = [key for key in unknown if key in SPEED_KEYS]
+        if moved:
+            raise EngineError(f"[voice.settings] {', '.join(moved)}: a speed setting, not part of the voice: "
+                              f"move it to [render]")
         if unknown:
             raise EngineError(f"unknown gpt-sovits voice settings: {', '.join(unknown)}")
         for key, value in settings.items():
@@ -85,6 +89,30 @@ class GSVSettings:
             if not _fits(value, kind):
                 raise EngineError(f"gpt-sovits setting {key} must be {kind.__name__}, got {value!r}")
         return cls(**settings)
+
+    def engine_options(self, sampling: SamplingOptions, speed: float, knobs: "GSVSpeed") -> EngineOptions:
+        """The batched engine's options for a voice's sampling settings and speed, and the speed knobs."""
+        guards = GuardOptions(max_retries=self.max_retries, max_tokens_per_phone=self.max_tokens_per_phone,
+                              budget_slack=self.budget_slack)
+        return EngineOptions(sampling=sampling, speed=speed, text_context=self.text_context, guards=guards,
+                             gpt_rows=knobs.gpt_rows, chunk=knobs.chunk)
+
+
+SPEED_KEYS = ("device", "gpt_rows", "chunk")
+
+
+@dataclass(frozen=True)
+class GSVSpeed:
+    """The ``[render]`` knobs this engine reads: where it runs and how wide it batches (never in a key)."""
+
+    device: str = "auto"
+    gpt_rows: int = EngineOptions.gpt_rows
+    chunk: int = EngineOptions.chunk
+
+    @classmethod
+    def from_mapping(cls, knobs: Mapping[str, Any]) -> "GSVSpeed":
+        """Keep the knobs this engine knows (others are for the flow)."""
+        return cls(**{k: v for k, v in knobs.items() if k in SPEED_KEYS})
 
     def resolve_device(self) -> torch.device:
         """The device to run on: CUDA when asked and present; the CPU (with a warning) when CUDA is absent."""
@@ -96,12 +124,6 @@ class GSVSettings:
             return torch.device("cpu")
         return device
 
-    def engine_options(self, sampling: SamplingOptions, speed: float) -> EngineOptions:
-        """The batched engine's options for a voice's sampling settings and speed."""
-        guards = GuardOptions(max_retries=self.max_retries, max_tokens_per_phone=self.max_tokens_per_phone,
-                              budget_slack=self.budget_slack)
-        return EngineOptions(sampling=sampling, speed=speed, text_context=self.text_context, guards=guards,
-                             gpt_rows=self.gpt_rows, chunk=self.chunk)
 
 
 class GSVVoiceEngine:
@@ -110,12 +132,13 @@ class GSVVoiceEngine:
     name = ENGINE_NAME
     sample_rate = SAMPLE_RATE
 
-    def __init__(self, profile: VoiceProfile, settings: GSVSettings = GSVSettings()) -> None:
+    def __init__(self, profile: VoiceProfile, settings: GSVSettings = GSVSettings(),
+                 knobs: GSVSpeed = GSVSpeed()) -> None:
         self.profile = profile
         self.settings = settings
-        self.device = settings.resolve_device()
+        self.device = knobs.resolve_device()
         self.precision = Precision.named(settings.precision, self.device)
-        self.options = settings.engine_options(profile.sampling, profile.speed)
+        self.options = settings.engine_options(profile.sampling, profile.speed, knobs)
         self._fingerprint: str | None = None
         missing = [p for p in (profile.gpt, profile.sovits, profile.references[0].audio) if not p.is_file()]
         missing += [p for p in (profile.hubert_dir, profile.bert_dir) if not p.is_dir()]
@@ -123,12 +146,13 @@ class GSVVoiceEngine:
             raise VoiceFileError(missing[0], f"voice file of profile {profile.name!r} not found")
 
     @classmethod
-    def from_project(cls, files: Sequence[Path], settings: Mapping[str, Any]) -> "GSVVoiceEngine":
+    def from_project(cls, files: Sequence[Path], settings: Mapping[str, Any],
+                     knobs: Mapping[str, Any] | None = None) -> "GSVVoiceEngine":
         """Registry factory: ``files`` is the one voice profile (``[voice] profile`` resolves to it)."""
         if len(files) != 1 or files[0].suffix != PROFILE_SUFFIX:
             raise EngineError("the gpt-sovits engine needs one voice profile: set [voice] profile = \"NAME\" "
                               "(add one with `bookvoice voice add`)")
-        return cls(load_profile(files[0]), GSVSettings.from_mapping(settings))
+        return cls(load_profile(files[0]), GSVSettings.from_mapping(settings), GSVSpeed.from_mapping(knobs or {}))
 
     def fingerprint(self) -> str:
         """Hash of the engine version, the settings, and the voice files, reference clip and base models."""
@@ -139,7 +163,7 @@ class GSVVoiceEngine:
                     "sovits": _file_digest(profile.sovits), "hubert": _folder_digest(profile.hubert_dir),
                     "bert": _folder_digest(profile.bert_dir),
                     "reference": {"audio": _file_digest(ref.audio), "text": ref.text, "lang": ref.lang},
-                    "device": self.device.type, "precision": str(self.precision), "options": asdict(self.options)}
+                    "precision": str(self.precision), "options": _audio_options(self.options)}
             self._fingerprint = hashlib.sha256(json.dumps(blob, sort_keys=True, default=str).encode()).hexdigest()
         return self._fingerprint
 
@@ -169,6 +193,12 @@ def _load_engine(profile: VoiceProfile, device: str, precision: Precision, optio
     prompt = voice.prompt_from(ref.audio, said.phone_ids, text_segments(said))
     log.info("voice %s ready on %s (%s)", profile.name, device, precision)
     return GSVEngine(voice, prompt, options)
+
+
+def _audio_options(options: EngineOptions) -> dict[str, Any]:
+    """The engine options that decide the audio (sampling, speed, noise, text context, guards): the key's part."""
+    return {"sampling": asdict(options.sampling), "speed": options.speed, "noise_scale": options.noise_scale,
+            "text_context": options.text_context, "guards": asdict(options.guards)}
 
 
 def write_wav(path: Path, audio: np.ndarray, sample_rate: int = SAMPLE_RATE) -> Path:

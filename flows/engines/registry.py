@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from flows.store.fsio import remembered_sha256
-from flows.config.project import DRAFT_ENGINE, GSV_ENGINE, VoiceConfig
+from flows.config.project import DRAFT_ENGINE, GSV_ENGINE, SpeedConfig, VoiceConfig
 from tts_engine.engine import Engine
 from tts_engine.errors import EngineError, VoiceFileError
 
-EngineFactory = Callable[[Sequence[Path], Mapping[str, Any]], Engine]
+# (voice files, [voice.settings] — what the audio depends on, speed knobs — device, rows, chunking) -> engine
+EngineFactory = Callable[[Sequence[Path], Mapping[str, Any], Mapping[str, Any]], Engine]
 
 # Built-in engines by short name; any other name is read as "package.module:attribute".
 BUILTIN_ENGINES = {
@@ -36,19 +37,22 @@ def resolve_factory(name: str) -> EngineFactory:
     return obj
 
 
-def load_engine(voice: VoiceConfig) -> Engine:
+def load_engine(voice: VoiceConfig, speed: SpeedConfig = SpeedConfig()) -> Engine:
     """Build the project's engine; missing voice files raise ``VoiceFileError`` before anything renders."""
     for path in voice.files:
         if not path.is_file():
             raise VoiceFileError(path, "voice file not found")
-    engine = resolve_factory(voice.engine)(voice.files, voice.settings)
+    engine = resolve_factory(voice.engine)(voice.files, voice.settings, speed.engine_knobs())
     if not isinstance(engine, Engine):
         raise EngineError(f"engine {voice.engine!r} does not implement the Engine interface")
     return engine
 
 
 def engine_fingerprint(engine: Engine, voice: VoiceConfig) -> str:
-    """Cache-key part for the voice: the engine's own fingerprint plus the hashes of the voice files."""
+    """Cache-key part for the voice: the engine's own fingerprint plus the hashes of the voice files.
+
+    ``[voice.settings]`` holds only what decides the audio; speed knobs (``[render]``) never enter.
+    """
     files = [remembered_sha256(path) for path in voice.files]
     blob = json.dumps({"engine": engine.fingerprint(), "files": files, "settings": voice.settings_json})
     return hashlib.sha256(blob.encode()).hexdigest()

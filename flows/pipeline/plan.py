@@ -123,3 +123,29 @@ def plan_chapter(chapter: Chapter, phonemize: Phonemizer, engine_fp: str, takes:
         last = lines[-1]
         lines[-1] = PlannedLine(last.label, last.text, last.job, PAUSE_END)
     return ChapterPlan(chapter.index, chapter.title, tuple(lines))
+
+
+POOL_MIN_SENTENCES = 2000     # below this a process pool costs more (start-up, imports) than it saves
+
+
+def plan_chapters(chapters: Sequence[Chapter], phonemize: Phonemizer, engine_fp: str, takes: Takes,
+                  workers: int, on_planned: Callable[[ChapterPlan], None] = lambda plan: None) -> list[ChapterPlan]:
+    """Plan every chapter (in order), on ``workers`` processes when the book is big enough to gain from it."""
+    n_sentences = sum(len(p.sentences) for c in chapters for p in c.paragraphs)
+    if workers <= 1 or len(chapters) < 2 or n_sentences < POOL_MIN_SENTENCES:
+        plans = []
+        for chapter in chapters:
+            plans.append(plan_chapter(chapter, phonemize, engine_fp, takes))
+            on_planned(plans[-1])
+        return plans
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")    # never fork a process that may hold torch threads
+    with ProcessPoolExecutor(max_workers=min(workers, len(chapters)), mp_context=context) as pool:
+        futures = [pool.submit(plan_chapter, chapter, phonemize, engine_fp, takes) for chapter in chapters]
+        plans = []
+        for future in futures:
+            plans.append(future.result())
+            on_planned(plans[-1])
+    return plans

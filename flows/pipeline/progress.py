@@ -6,28 +6,28 @@ import contextvars
 from typing import Iterator, Protocol
 
 
-class ProgressSink(Protocol):
-    """What the render flow reports while it works."""
+PLAN, SYNTHESIZE, ASSEMBLE = "plan", "synthesize", "assemble"   # the stages of a render, in order
+STAGE_UNITS = {PLAN: "chapters", SYNTHESIZE: "sentences", ASSEMBLE: "chapters"}
 
-    def book_started(self, n_chapters: int, n_lines: int) -> None: ...
-    def chapter_started(self, index: int, title: str, n_lines: int) -> None: ...
-    def lines_done(self, n: int) -> None: ...
-    def chapter_done(self, index: int) -> None: ...
+
+class ProgressSink(Protocol):
+    """What the render pipeline reports while it works: stages with totals, their progress, finished chapters."""
+
+    def stage_started(self, stage: str, total: int) -> None: ...
+    def advanced(self, stage: str, n: int = 1) -> None: ...
+    def chapter_done(self, index: int, title: str) -> None: ...
 
 
 class NullProgress:
     """Reports nothing (deployments, tests)."""
 
-    def book_started(self, n_chapters: int, n_lines: int) -> None:
+    def stage_started(self, stage: str, total: int) -> None:
         pass
 
-    def chapter_started(self, index: int, title: str, n_lines: int) -> None:
+    def advanced(self, stage: str, n: int = 1) -> None:
         pass
 
-    def lines_done(self, n: int) -> None:
-        pass
-
-    def chapter_done(self, index: int) -> None:
+    def chapter_done(self, index: int, title: str) -> None:
         pass
 
 
@@ -50,16 +50,14 @@ def reporting(sink: ProgressSink) -> Iterator[ProgressSink]:
 
 
 class RichProgress:
-    """Two Rich bars with ETA: the whole book (sentences) and the current chapter."""
+    """One Rich bar per stage with ETA: planning (chapters), synthesis (sentences), assembly (chapters)."""
 
     def __init__(self) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
         self._progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                   TimeRemainingColumn(), transient=False)
-        self._book = None
-        self._chapter = None
-        self._chapter_total = 0
+        self._bars: dict[str, int] = {}
 
     def __enter__(self) -> "RichProgress":
         self._progress.start()
@@ -68,20 +66,12 @@ class RichProgress:
     def __exit__(self, *exc: object) -> None:
         self._progress.stop()
 
-    def book_started(self, n_chapters: int, n_lines: int) -> None:
-        self._book = self._progress.add_task(f"book ({n_chapters} chapters)", total=n_lines)
+    def stage_started(self, stage: str, total: int) -> None:
+        self._bars[stage] = self._progress.add_task(f"{stage} ({STAGE_UNITS.get(stage, 'items')})", total=total)
 
-    def chapter_started(self, index: int, title: str, n_lines: int) -> None:
-        if self._chapter is not None:
-            self._progress.remove_task(self._chapter)
-        self._chapter = self._progress.add_task(f"chapter {index}: {title[:30]}", total=n_lines)
-        self._chapter_total = n_lines
+    def advanced(self, stage: str, n: int = 1) -> None:
+        if stage in self._bars:
+            self._progress.advance(self._bars[stage], n)
 
-    def lines_done(self, n: int) -> None:
-        for task_id in (self._book, self._chapter):
-            if task_id is not None:
-                self._progress.advance(task_id, n)
-
-    def chapter_done(self, index: int) -> None:
-        if self._chapter is not None:
-            self._progress.update(self._chapter, completed=self._chapter_total)
+    def chapter_done(self, index: int, title: str) -> None:
+        self._progress.console.log(f"chapter {index}: {title[:40]} done")

@@ -1,40 +1,98 @@
-"""The render flow: ingest -> front-end -> synthesize in batches -> assemble each chapter -> export, as Prefect tasks."""
+"""The render: plan every chapter, one synthesis session for the whole book, chapters assembled as they complete.
+
+``run_render`` is what ``bookvoice render``, ``rerender`` and the studio call. It opens the project and
+plans every selected chapter without Prefect; when nothing needs synthesis or assembly it returns at
+once (a no-op render never waits for an orchestrator). Otherwise it runs the ``bookvoice-render``
+Prefect flow on the configured or per-user server: one synthesis session (the local engine, or the
+farm's workers) fed with every missing sentence, and ``export_chapter`` tasks on a thread pool that
+assemble and encode each chapter the moment its last sentence is cached.
+"""
 from __future__ import annotations
 
 import logging
+import os
 import time
+import uuid
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Sequence
 
 from prefect import flow, task
 from prefect.cache_policies import NONE as NO_CACHE
 
-from flows.pipeline import progress
-from flows.farm.backend import concurrency_limit_exists
-from flows.store.cache import SentenceCache
-from flows.pipeline.chapter import input_hash, write_chapter
-from flows.engines.registry import engine_fingerprint, load_engine
-from flows.errors import OutputError, ProjectError
 from flows.audio.export import Tags
-from flows.store.fsio import atomic_write_text, remove_partials
-from flows.pipeline.plan import ChapterPlan, plan_chapter
-from flows.config.project import Project, load_project
-from flows.report.model import ChapterManifest, ChapterOutput, ChapterReport, RunReport
+from flows.config.project import Project
+from flows.errors import OutputError
+from flows.pipeline import progress
+from flows.pipeline.chapter import input_hash, write_chapter
+from flows.pipeline.plan import ChapterPlan, plan_chapters
+from flows.pipeline.session import LocalSource, SentenceSource, SessionStats, missing_jobs, run_session
+from flows.pipeline.workspace import Workspace, book_author, book_title, inputs_fingerprint, record_rendered_inputs
 from flows.report.html import write_report_html
-from flows.farm.slots import SYNTHESIS_LIMIT, SynthesisSlot
-from flows.config.takes import Takes
-from flows.pipeline.workspace import (FrontEnd, book_author, book_title, chapter_tags, inputs_fingerprint, load_book,
-                             record_rendered_inputs, selected_chapters)
-from text_prep.book import Book, Chapter
+from flows.report.model import ChapterManifest, ChapterOutput, ChapterReport, RunReport
+from flows.store.cache import SentenceCache
+from flows.store.fsio import atomic_write_text, remove_partials
 from text_prep.errors import InputFileError
-from tts_engine.engine import Engine, SentenceJob
+from tts_engine.engine import SentenceJob
 from tts_engine.errors import EngineError
 
 log = logging.getLogger(__name__)
 
 IO_RETRIES = 2
 IO_RETRY_DELAY_S = 2
+
+
+@dataclass
+class Prepared:
+    """A planned render: which chapters are current, which need assembly, which sentences are missing."""
+
+    workspace: Workspace
+    plans: list[ChapterPlan]
+    wanted: dict[int, str]                       # chapter index -> input hash of its files
+    current: dict[int, ChapterOutput]            # chapters whose files match their inputs
+    jobs: list[SentenceJob] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def to_assemble(self) -> list[ChapterPlan]:
+        return [plan for plan in self.plans if plan.index not in self.current]
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return not self.jobs and not self.to_assemble
+
+
+def assembly_workers(project: Project) -> int:
+    """Chapters assembled at once: the setting, else every core but the one feeding the engine."""
+    return project.speed.assembly_workers or max(1, (os.cpu_count() or 1) - 1)
+
+
+def prepare(workspace: Workspace, force: Sequence[str] = ()) -> Prepared:
+    """Plan every selected chapter (front-end on all cores for big books) and compare with cache and files."""
+    project, cache = workspace.project, workspace.cache
+    for folder in (project.out_dir, project.state_dir, project.cache_dir):
+        remove_partials(folder)
+    sink = progress.current()
+    sink.stage_started(progress.PLAN, len(workspace.chapters))
+    plans = [plan for plan in plan_chapters(workspace.chapters, workspace.frontend, workspace.engine_fp,
+                                            workspace.takes, assembly_workers(project) + 1,
+                                            lambda plan: sink.advanced(progress.PLAN)) if plan.lines]
+    forced = set(force)
+    by_index = {c.index: c for c in workspace.chapters}
+    wanted, current = {}, {}
+    for plan in plans:
+        wanted[plan.index] = input_hash(plan, workspace.tags(by_index[plan.index]), project)
+        hit = forced & {line.label for line in plan.lines}
+        for line in plan.lines:
+            if line.label in hit:
+                cache.evict(line.job.key)
+        manifest = ChapterManifest.load(project.state_dir, plan.index)
+        if not hit and manifest is not None and manifest.is_current(wanted[plan.index], project.out_dir):
+            current[plan.index] = manifest.output
+    prepared = Prepared(workspace, plans, wanted, current)
+    prepared.jobs = missing_jobs(prepared.to_assemble, cache)
+    return prepared
 
 
 def _transient(_task: object, _run: object, state: object) -> bool:
@@ -52,35 +110,17 @@ def _transient(_task: object, _run: object, state: object) -> bool:
     return False
 
 
-@task(retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAY_S, retry_condition_fn=_transient,
-      cache_policy=NO_CACHE, persist_result=False)
-def ingest(project: Project) -> Book:
-    """Read and parse the book file (I/O: retried)."""
-    return load_book(project)
+def assemble_chapter(plan: ChapterPlan, tags: Tags, project: Project, cache: SentenceCache,
+                     wanted: str) -> ChapterOutput:
+    """Assemble one chapter from the cache, write its files and record its manifest."""
+    output = write_chapter(plan, tags, project, cache)
+    ChapterManifest(wanted, output).save(project.state_dir)
+    return output
 
 
-@task(cache_policy=NO_CACHE, persist_result=False)
-def phonemize_chapter(chapter: Chapter, frontend: FrontEnd, engine_fp: str, takes: Takes) -> ChapterPlan:
-    """Front-end for one chapter: phones and content keys of every line."""
-    return plan_chapter(chapter, frontend, engine_fp, takes)
-
-
-@task(cache_policy=NO_CACHE, persist_result=False)
-def synthesize_batch(jobs: Sequence[SentenceJob], engine: Engine, cache: SentenceCache) -> list[str]:
-    """Synthesise a batch and cache each result as it arrives; returns the keys written."""
-    written = []
-    for result in engine.synthesize(jobs):
-        cache.put(result)
-        written.append(result.key)
-        progress.current().lines_done(1)
-    return written
-
-
-@task(retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAY_S, retry_condition_fn=_transient,
-      cache_policy=NO_CACHE, persist_result=False)
-def export_chapter(plan: ChapterPlan, tags: Tags, project: Project, cache: SentenceCache) -> ChapterOutput:
-    """Assemble the chapter from the cache and write its MP3s (I/O: retried)."""
-    return write_chapter(plan, tags, project, cache)
+export_chapter = task(assemble_chapter, name="export_chapter", retries=IO_RETRIES,
+                      retry_delay_seconds=IO_RETRY_DELAY_S, retry_condition_fn=_transient,
+                      cache_policy=NO_CACHE, persist_result=False)
 
 
 @task(retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAY_S, retry_condition_fn=_transient,
@@ -91,48 +131,6 @@ def write_report(report: RunReport, path: Path) -> None:
     write_report_html(path)
 
 
-def _batches(jobs: list[SentenceJob], size: int) -> Iterator[list[SentenceJob]]:
-    """Consecutive slices of at most ``size`` jobs."""
-    for start in range(0, len(jobs), size):
-        yield jobs[start:start + size]
-
-
-def _missing(plan: ChapterPlan, cache: SentenceCache) -> list[SentenceJob]:
-    """Jobs of the plan without a verified cache entry (each distinct key once)."""
-    jobs: dict[str, SentenceJob] = {}
-    for line in plan.lines:
-        if line.job.key not in jobs and not cache.verify(line.job.key):
-            jobs[line.job.key] = line.job
-    return list(jobs.values())
-
-
-def _render_chapter(plan: ChapterPlan, tags: Tags, project: Project, engine: Engine,
-                    cache: SentenceCache, force: frozenset[str], slot: Callable[[], None]) -> ChapterReport:
-    """Synthesise what the cache lacks, then re-assemble only when the chapter's inputs changed."""
-    sink = progress.current()
-    sink.chapter_started(plan.index, plan.title, len(plan.lines))
-    for line in plan.lines:
-        if line.label in force:
-            cache.evict(line.job.key)
-    wanted = input_hash(plan, tags, project)
-    manifest = ChapterManifest.load(project.state_dir, plan.index)
-    if manifest is not None and manifest.is_current(wanted, project.out_dir) and not force & {
-            line.label for line in plan.lines}:
-        sink.lines_done(len(plan.lines))
-        sink.chapter_done(plan.index)
-        return ChapterReport.build(manifest.output, len(plan.lines), 0)
-    missing = _missing(plan, cache)
-    sink.lines_done(len(plan.lines) - len(missing))
-    if missing:
-        slot()
-        for batch in _batches(missing, project.batch_size):
-            synthesize_batch(batch, engine, cache)
-    output = export_chapter(plan, tags, project, cache)
-    ChapterManifest(wanted, output).save(project.state_dir)
-    sink.chapter_done(plan.index)
-    return ChapterReport.build(output, len(plan.lines), len(missing))
-
-
 def _remove_stale_files(out_dir: Path, keep: set[str]) -> None:
     """Delete chapter MP3s that no current chapter produces (renamed or skipped chapters)."""
     for stale in out_dir.glob("*.mp3"):
@@ -141,43 +139,117 @@ def _remove_stale_files(out_dir: Path, keep: set[str]) -> None:
             stale.unlink()
 
 
-@flow(name="bookvoice-render", persist_result=False, log_prints=False)
-def render_book(project_dir: str, force: list[str] | None = None) -> dict:
-    """Render a project: every selected chapter to tagged ACX MP3s, reusing every cached sentence."""
-    started = time.monotonic()
-    project = load_project(Path(project_dir))
-    for folder in (project.out_dir, project.state_dir):
-        remove_partials(folder)
-    engine = load_engine(project.voice)
-    engine_fp = engine_fingerprint(engine, project.voice)
-    frontend = FrontEnd.for_project(project)
-    takes = Takes.load(project.takes_path)
-    book = ingest(project)
-    cache = SentenceCache(project.cache_dir)
-    chapters = selected_chapters(book, project)
-    if not chapters:
-        raise ProjectError(project.book, "the book has no chapters to render")
-    progress.current().book_started(len(chapters), sum(len(list(c.sentences())) + 1 for c in chapters))
-
+def execute(prepared: Prepared, source: SentenceSource, assemble: Callable[[ChapterPlan], object],
+            stats: SessionStats) -> dict:
+    """Run the session, collect every chapter, write the report; returns the totals."""
+    ws = prepared.workspace
+    sink = progress.current()
+    sink.stage_started(progress.SYNTHESIZE, len(prepared.jobs))
+    sink.stage_started(progress.ASSEMBLE, len(prepared.to_assemble))
+    futures = run_session(prepared.to_assemble, prepared.jobs, source, assemble)
+    missing = {job.key for job in prepared.jobs}
     reports = []
-    with SynthesisSlot(use_prefect_limit=concurrency_limit_exists(SYNTHESIS_LIMIT)) as slot:
-        for track, chapter in enumerate(chapters, start=1):
-            plan = phonemize_chapter(chapter, frontend, engine_fp, takes)
-            if not plan.lines:
-                continue
-            tags = chapter_tags(book, project, chapter, track, len(chapters))
-            reports.append(_render_chapter(plan, tags, project, engine, cache, frozenset(force or ()), slot))
-    _remove_stale_files(project.out_dir, {p.file for r in reports for p in (r.parts or [r])})
-
+    for plan in prepared.plans:
+        keys = {line.job.key for line in plan.lines}
+        if plan.index in prepared.current:
+            reports.append(ChapterReport.build(prepared.current[plan.index], len(plan.lines), 0))
+            continue
+        output = futures[plan.index].result()
+        sink.advanced(progress.ASSEMBLE)
+        sink.chapter_done(plan.index, plan.title)
+        reports.append(ChapterReport.build(output, len(plan.lines), len(keys & missing)))
+    _remove_stale_files(ws.project.out_dir, _kept_files(ws, reports))
+    totals = {"sentences": sum(r.sentences for r in reports), "synthesized": sum(r.synthesized for r in reports),
+              "cached": sum(r.cached for r in reports), "seconds": round(time.monotonic() - prepared.started, 2),
+              "engine_busy": round(stats.busy_fraction, 3)}
     report = RunReport(
-        project=project.name,
-        book={"title": book_title(book, project), "authors": [book_author(book, project)]},
+        project=ws.project.name,
+        book={"title": book_title(ws.book, ws.project), "authors": [book_author(ws.book, ws.project)]},
         rendered_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        engine={"name": engine.name, "fingerprint": engine_fp},
-        totals={"sentences": sum(r.sentences for r in reports), "synthesized": sum(r.synthesized for r in reports),
-                "cached": sum(r.cached for r in reports), "seconds": round(time.monotonic() - started, 2)},
+        engine={"name": ws.engine.name, "fingerprint": ws.engine_fp},
+        totals=totals,
         chapters=reports,
     )
-    write_report(report, project.report_path)
-    record_rendered_inputs(project, inputs_fingerprint(project, engine_fp))
-    return report.totals
+    write_report(report, ws.project.report_path)
+    if len(ws.chapters) == len(_all_selected(ws)):
+        record_rendered_inputs(ws.project, inputs_fingerprint(ws.project, ws.engine_fp))
+    return totals
+
+
+def _all_selected(ws: Workspace) -> list:
+    from flows.pipeline.workspace import selected_chapters
+
+    return selected_chapters(ws.book, ws.project)
+
+
+def _kept_files(ws: Workspace, reports: list[ChapterReport]) -> set[str]:
+    """Files of this render's chapters plus, when only some chapters were asked for, every other chapter's."""
+    keep = {p.file for r in reports for p in (r.parts or [r])}
+    rendered = {r.index for r in reports}
+    for chapter in _all_selected(ws):
+        if chapter.index not in rendered:
+            manifest = ChapterManifest.load(ws.project.state_dir, chapter.index)
+            if manifest is not None:
+                keep |= {p.file for p in manifest.output.parts}
+    return keep
+
+
+_PREPARED: dict[str, Prepared] = {}    # plans handed from run_render to the flow in the same process
+
+
+def _source(prepared: Prepared, farm: bool) -> tuple[SentenceSource, SessionStats]:
+    ws = prepared.workspace
+    if farm:
+        from flows.farm.shards import FarmSource
+
+        source = FarmSource.for_workspace(ws)
+        return source, source.stats
+    local = LocalSource(ws.engine, ws.cache)
+    return local, local.stats
+
+
+@flow(name="bookvoice-render", persist_result=False, log_prints=False, validate_parameters=False)
+def render_book(project_dir: str, force: list[str] | None = None, chapters: list[int] | None = None,
+                farm: bool = False, prepared: str = "") -> dict:
+    """Render a project: every selected chapter to tagged ACX MP3s, reusing every cached sentence."""
+    plan = _PREPARED.pop(prepared, None) or prepare(Workspace.open(Path(project_dir), chapters), force or ())
+    ws = plan.workspace
+    tags = {c.index: ws.tags(c) for c in ws.chapters}
+
+    def assemble(chapter: ChapterPlan) -> object:
+        return export_chapter.submit(chapter, tags[chapter.index], ws.project, ws.cache, plan.wanted[chapter.index])
+
+    source, stats = _source(plan, farm)
+    if farm:
+        return execute(plan, source, assemble, stats)
+    from flows.farm.slots import SynthesisSlot
+
+    with SynthesisSlot() as slot:
+        if plan.jobs:
+            slot()
+        return execute(plan, source, assemble, stats)
+
+
+def run_render(project_dir: Path, *, force: Sequence[str] = (), chapters: Sequence[int] | None = None,
+               farm: bool = False, sink: progress.ProgressSink | None = None) -> dict:
+    """Render a project (what ``bookvoice render`` runs); Prefect is started only when there is work."""
+    with progress.reporting(sink or progress.current()):
+        prepared = prepare(Workspace.open(Path(project_dir), chapters), force)
+        if prepared.nothing_to_do and prepared.workspace.project.report_path.is_file():
+            totals = {"sentences": sum(len(p.lines) for p in prepared.plans), "synthesized": 0,
+                      "cached": sum(len(p.lines) for p in prepared.plans),
+                      "seconds": round(time.monotonic() - prepared.started, 2), "engine_busy": 1.0}
+            return totals
+        from flows.farm.backend import prefect_backend
+
+        token = uuid.uuid4().hex
+        _PREPARED[token] = prepared
+        try:
+            from prefect.task_runners import ThreadPoolTaskRunner
+
+            runner = ThreadPoolTaskRunner(max_workers=assembly_workers(prepared.workspace.project))
+            with prefect_backend():
+                return render_book.with_options(task_runner=runner)(
+                    str(project_dir), list(force), None if chapters is None else list(chapters), farm, token)
+        finally:
+            _PREPARED.pop(token, None)

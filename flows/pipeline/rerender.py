@@ -19,7 +19,7 @@ def choose_passage(project_dir: Path, chapter: int, sentence: str | None = None,
     """
     project = load_project(project_dir)
     book = load_book(project)
-    found = next((c for c in selected_chapters(book, project) if c.index == chapter), None)
+    found = next((c for c in selected_chapters(book, project) if c.index == chapter), None)   # numbered as `status`
     if found is None:
         raise ProjectError(project.book, f"no rendered chapter {chapter} (see `bookvoice status`)")
     lines = [(f"{found.index}.title", found.title)] + [(str(s.id), s.text) for s in found.sentences()]

@@ -3,15 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
-from flows.store.cache import SentenceCache
 from flows.pipeline.chapter import input_hash
-from flows.engines.registry import engine_fingerprint, load_engine
 from flows.pipeline.plan import plan_chapter
-from flows.config.project import load_project
+from flows.pipeline.workspace import Workspace
 from flows.report.model import ChapterManifest
-from flows.config.takes import Takes
-from flows.pipeline.workspace import FrontEnd, chapter_tags, load_book, selected_chapters
 
 DONE, CACHED, STALE = "done", "cached", "stale"
 
@@ -27,21 +24,15 @@ class ChapterStatus:
     state: str
 
 
-def project_status(project_dir: Path) -> list[ChapterStatus]:
+def project_status(project_dir: Path, only: Sequence[int] | None = None) -> list[ChapterStatus]:
     """Compare every chapter's current inputs with the cache and the stored manifests (renders nothing)."""
-    project = load_project(project_dir)
-    engine = load_engine(project.voice)
-    engine_fp = engine_fingerprint(engine, project.voice)
-    frontend, takes = FrontEnd.for_project(project), Takes.load(project.takes_path)
-    book = load_book(project)
-    cache = SentenceCache(project.cache_dir)
-    chapters = selected_chapters(book, project)
-    out = []
-    for track, chapter in enumerate(chapters, start=1):
-        plan = plan_chapter(chapter, frontend, engine_fp, takes)
-        cached = sum(cache.contains(key) for key in plan.keys)
+    ws = Workspace.open(project_dir, only)
+    project, out = ws.project, []
+    for chapter in ws.chapters:
+        plan = plan_chapter(chapter, ws.frontend, ws.engine_fp, ws.takes)
+        cached = sum(ws.cache.contains(key) for key in plan.keys)
         manifest = ChapterManifest.load(project.state_dir, chapter.index)
-        wanted = input_hash(plan, chapter_tags(book, project, chapter, track, len(chapters)), project)
+        wanted = input_hash(plan, ws.tags(chapter), project)
         if manifest is not None and manifest.is_current(wanted, project.out_dir):
             state = DONE
         else:

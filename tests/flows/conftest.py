@@ -73,7 +73,7 @@ def write_project(root: Path, log: Path | None, **sections: dict) -> Path:
     config = {"book": {"path": "book.txt", "title": "Test Book", "author": "A. Writer"},
               "voice": {"engine": FAKE_ENGINE, "settings": {"log": str(log)} if log else {}},
               "frontend": {"lexicon": "lexicon.txt"},
-              "render": {"batch_size": 4, "skip_kinds": []},
+              "render": {"chunk": 4, "skip_kinds": []},
               "pauses": {"sentence_s": 0.1, "paragraph_s": 0.2, "title_s": 0.3, "head_s": 0.5, "tail_s": 1.0}}
     for name, table in sections.items():
         config[name] = {**config.get(name, {}), **table}
@@ -103,11 +103,11 @@ class FakeFrontEnd:
 @pytest.fixture
 def inject(monkeypatch):
     """Make the render flow read a given Book through the fake front-end: ``inject(book)``."""
-    import flows.pipeline.render
+    import flows.pipeline.workspace
 
-    monkeypatch.setattr(flows.pipeline.render, "FrontEnd", FakeFrontEnd)
+    monkeypatch.setattr(flows.pipeline.workspace, "FrontEnd", FakeFrontEnd)
 
     def use(book: Book) -> None:
-        monkeypatch.setattr(flows.pipeline.render, "load_book", lambda project: book)
+        monkeypatch.setattr(flows.pipeline.workspace, "load_book", lambda project: book)
 
     return use

@@ -27,7 +27,8 @@ class FakeEngine:
         self.log, self.delay_s = log, delay_s
 
     @classmethod
-    def from_project(cls, files: Sequence[Path], settings: Mapping[str, Any]) -> "FakeEngine":
+    def from_project(cls, files: Sequence[Path], settings: Mapping[str, Any],
+                     knobs: Mapping[str, Any] | None = None) -> "FakeEngine":
         for path in files:
             if path.read_bytes()[:4] != b"FAKE":
                 raise VoiceFileError(path, "not a fake voice file")
@@ -45,12 +46,14 @@ class FakeEngine:
             freq = 150 + int(job.key[:4], 16) % 300 + job.seed % 50
             t = np.arange(n) / FAKE_RATE
             audio = (0.3 * np.sin(2 * np.pi * freq * t) * np.hanning(n)).astype(np.float32)
+            yield SentenceAudio(job.key, audio, FAKE_RATE, ["no_eos"] if "!" in job.text else [])
+            # the caller asks for the next result only after storing this one: logging here means every
+            # logged key is durably cached, so a test that kills the process after N keys sees N entries
             if self.log is not None:
                 with self.log.open("a", encoding="utf-8") as fh:
                     fh.write(job.key + "\n")
                     fh.flush()
                     os.fsync(fh.fileno())
-            yield SentenceAudio(job.key, audio, FAKE_RATE, ["no_eos"] if "!" in job.text else [])
 
 
 def synthesized_keys(log: Path) -> list[str]:

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from flows.errors import ProjectError
-from flows.engines.gsv import GSVSettings, GSVVoiceEngine
+from flows.engines.gsv import GSVSettings, GSVSpeed, GSVVoiceEngine
 from flows.engines.gsv_text import phonemize_target, prompt_text, target_text
 from flows.config.project import load_project
 from flows.config.voices import VoiceProfileError, load_profile
@@ -77,9 +77,9 @@ def profile_path(tiny, tmp_path) -> Path:
 @pytest.mark.parametrize("settings, problem", [
     ({"colour": "red"}, "unknown gpt-sovits voice settings: colour"),
     ({"text_context": 1}, "text_context must be bool"),
-    ({"gpt_rows": 2.5}, "gpt_rows must be int"),
+    ({"text_context": 1}, "text_context must be bool"),
     ({"precision": "int8"}, "precision must be one of"),
-    ({"device": "tpu"}, "device must be auto, cpu, cuda"),
+    ({"gpt_rows": 16}, "a speed setting, not part of the voice: move it to \\[render\\]"),
     ({"max_tokens_per_phone": 0.5}, "min_tokens_per_phone < max_tokens_per_phone"),
 ])
 def test_bad_settings_are_one_engine_error(settings, problem):
@@ -90,9 +90,9 @@ def test_bad_settings_are_one_engine_error(settings, problem):
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
 def test_cuda_requested_but_absent_falls_back_to_the_cpu_with_a_warning(caplog):
     with caplog.at_level(logging.WARNING, logger="flows.engines.gsv"):
-        assert GSVSettings(device="cuda").resolve_device() == torch.device("cpu")
+        assert GSVSpeed(device="cuda").resolve_device() == torch.device("cpu")
     assert "CUDA was requested" in caplog.text
-    assert GSVSettings(device="auto").resolve_device() == torch.device("cpu")
+    assert GSVSpeed(device="auto").resolve_device() == torch.device("cpu")
 
 
 def test_fingerprint_covers_files_and_settings_without_loading_a_model(profile_path, tiny, monkeypatch):
@@ -100,16 +100,19 @@ def test_fingerprint_covers_files_and_settings_without_loading_a_model(profile_p
 
     monkeypatch.setattr(flows.engines.gsv, "_load_engine", lambda *a: pytest.fail("the fingerprint loaded a model"))
     profile = load_profile(profile_path)
-    base = GSVVoiceEngine(profile, GSVSettings(device="cpu"))
-    assert base.fingerprint() == GSVVoiceEngine(profile, GSVSettings(device="cpu")).fingerprint()
-    others = {GSVVoiceEngine(profile, GSVSettings(device="cpu", precision="fp32")).fingerprint(),
-              GSVVoiceEngine(profile, GSVSettings(device="cpu", text_context=False)).fingerprint()}
+    base = GSVVoiceEngine(profile, GSVSettings())
+    assert base.fingerprint() == GSVVoiceEngine(profile, GSVSettings()).fingerprint()
+    # speed knobs and the device's spelling never change the key
+    for knobs in (GSVSpeed(device="cpu"), GSVSpeed(gpt_rows=64), GSVSpeed(chunk=256), GSVSpeed(device="auto")):
+        assert GSVVoiceEngine(profile, GSVSettings(), knobs).fingerprint() == base.fingerprint()
+    others = {GSVVoiceEngine(profile, GSVSettings(precision="fp32")).fingerprint(),
+              GSVVoiceEngine(profile, GSVSettings(text_context=False)).fingerprint()}
     profile_path.write_text(PROFILE.format(v=tiny, version="v2").replace("走走。", "走走吧。"), encoding="utf-8")
-    others.add(GSVVoiceEngine(load_profile(profile_path), GSVSettings(device="cpu")).fingerprint())
+    others.add(GSVVoiceEngine(load_profile(profile_path), GSVSettings()).fingerprint())
     clip = tiny.reference.read_bytes()
     try:
         tiny.reference.write_bytes(clip[:-2] + bytes([clip[-2] ^ 1, clip[-1]]))
-        others.add(GSVVoiceEngine(profile, GSVSettings(device="cpu")).fingerprint())
+        others.add(GSVVoiceEngine(profile, GSVSettings()).fingerprint())
     finally:
         tiny.reference.write_bytes(clip)
     assert len(others) == 4 and base.fingerprint() not in others
