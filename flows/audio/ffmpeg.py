@@ -2,7 +2,8 @@
 
 PCM goes to ffmpeg's stdin block by block and decoded audio comes back from its stdout block by block, so no
 whole signal is ever held. ffmpeg writes the MP3 to a (seekable) file itself, which lets it fill in the
-Xing/LAME header that carries the encoder delay, so decoders return exactly the samples that went in.
+Xing/LAME header that carries the encoder delay, so decoders return exactly the samples that went in. AAC
+goes to raw ADTS files (for M4B chapter segments that are later joined without re-encoding).
 """
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ OUTPUT_CHANNELS = 1             # ACX: mono
 PCM_MAX = 32767
 DECODE_BLOCK_SAMPLES = 1 << 16  # decoded audio is read back in blocks of this many samples
 FLOAT_BYTES = 4
+AAC_FRAME_SAMPLES = 1024        # samples per AAC-LC frame
+AAC_PRIMING_SAMPLES = 1024      # encoder delay of ffmpeg's native AAC encoder, decoded first from raw ADTS
 WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EROFS)   # ffmpeg failures that are I/O errors
 
 
@@ -54,10 +57,22 @@ def _failure(stderr: IO[bytes], what: str, path: Path) -> OSError | FfmpegError:
 
 def encode_mp3_file(stream: Iterable[np.ndarray], path: Path, sample_rate: int) -> int:
     """Encode mono float blocks as a tagless CBR MP3 at ``path``; returns the number of samples encoded."""
+    return _encode_file(stream, path, sample_rate, ["-c:a", "libmp3lame", "-b:a", MP3_BITRATE, "-id3v2_version", "0",
+                                                    "-write_id3v1", "0", "-f", "mp3"])
+
+
+def encode_aac_file(stream: Iterable[np.ndarray], path: Path, sample_rate: int, bitrate: str) -> int:
+    """Encode mono float blocks as raw AAC-LC frames (ADTS) at ``path``; returns the number of samples encoded.
+
+    ADTS carries no priming information, so a decoder returns ``AAC_PRIMING_SAMPLES`` of encoder delay first.
+    """
+    return _encode_file(stream, path, sample_rate, ["-c:a", "aac", "-b:a", bitrate, "-f", "adts"])
+
+
+def _encode_file(stream: Iterable[np.ndarray], path: Path, sample_rate: int, codec_args: list[str]) -> int:
     cmd = [ffmpeg_exe(), "-v", "error", "-y",
            "-f", "s16le", "-ar", str(sample_rate), "-ac", str(OUTPUT_CHANNELS), "-i", "pipe:0",
-           "-c:a", "libmp3lame", "-b:a", MP3_BITRATE, "-ar", str(sample_rate), "-ac", str(OUTPUT_CHANNELS),
-           "-map_metadata", "-1", "-id3v2_version", "0", "-write_id3v1", "0", "-f", "mp3", str(path)]
+           "-ar", str(sample_rate), "-ac", str(OUTPUT_CHANNELS), "-map_metadata", "-1", *codec_args, str(path)]
     n_samples = 0
     with tempfile.TemporaryFile() as stderr:
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=stderr)
@@ -98,3 +113,12 @@ def decoded_blocks(path: Path, sample_rate: int, block_samples: int = DECODE_BLO
             proc.stdout.close()
         if proc.wait() != 0:
             raise _failure(stderr, "decode", path)
+
+
+def run_ffmpeg(args: list[str], what: str, path: Path) -> None:
+    """Run the bundled ffmpeg with ``args`` (file to file); raise OSError or FfmpegError as encoding does."""
+    with tempfile.TemporaryFile() as stderr:
+        proc = subprocess.run([ffmpeg_exe(), "-v", "error", "-nostdin", "-y", *args],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr)
+        if proc.returncode != 0:
+            raise _failure(stderr, what, path)
