@@ -21,9 +21,20 @@ class DraftChapter:
             raise ValueError(f"chapter kind must be one of {CHAPTER_KINDS}, got {self.kind!r}")
 
 
+@dataclass(frozen=True)
+class HeadingDecision:
+    """Why a TXT line was or was not taken as a chapter heading (shown by ``bookvoice inspect``)."""
+
+    line: int  # 1-based line number in the file
+    text: str
+    taken: bool
+    reason: str
+
+
 @dataclass
 class DraftBook:
-    """Metadata and draft chapters in reading order."""
+    """Metadata and draft chapters in reading order (TXT: with the heading decisions)."""
 
     metadata: BookMetadata
     chapters: list[DraftChapter]
+    headings: list[HeadingDecision] = field(default_factory=list)

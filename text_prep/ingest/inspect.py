@@ -1,4 +1,4 @@
-"""``bookvoice inspect``: a book's metadata and chapter list as text, or its whole structure as JSON."""
+"""``bookvoice inspect``: a book's metadata, chapter list and (TXT) heading decisions as text, or all as JSON."""
 from __future__ import annotations
 
 import json
@@ -6,16 +6,39 @@ from pathlib import Path
 from typing import Any
 
 from text_prep.book import Book, Chapter
-from text_prep.ingest.draft import CHAPTER_KINDS
-from text_prep.ingest.load import load_book
+from text_prep.ingest.draft import CHAPTER_KINDS, HeadingDecision
+from text_prep.ingest.load import IngestOptions, read_draft, split_book
 
 _TITLE_WIDTH = 60
 
 
-def inspect_book(book: Path, as_json: bool = False) -> str:
+def inspect_book(book: Path, as_json: bool = False, heading_pattern: str | None = None) -> str:
     """Load ``book`` and describe it: a readable summary, or the full structure as JSON."""
-    loaded = load_book(book)
-    return json.dumps(book_to_dict(loaded), ensure_ascii=False, indent=1) if as_json else summary(loaded)
+    options = IngestOptions(heading_pattern=heading_pattern)
+    draft = read_draft(Path(book), options)
+    loaded = split_book(draft, Path(book), options.limits)
+    if as_json:
+        data = book_to_dict(loaded)
+        if draft.headings:
+            data["headings"] = [_decision_to_dict(d) for d in draft.headings]
+        return json.dumps(data, ensure_ascii=False, indent=1)
+    text = summary(loaded)
+    return f"{text}\n\n{heading_report(draft.headings)}" if draft.headings else text
+
+
+def heading_report(decisions: list[HeadingDecision]) -> str:
+    """One line per TXT heading candidate: its line, taken or not, and why."""
+    lines = ["Headings (TXT): line, taken or not, why", ""]
+    for d in decisions:
+        text = d.text if len(d.text) <= _TITLE_WIDTH else d.text[: _TITLE_WIDTH - 1] + "…"
+        lines.append(f"{d.line:>7}  {'taken' if d.taken else 'text ':<5}  {text}")
+        lines.append(f"{'':>7}  {'':<5}  - {d.reason}")
+    return "\n".join(lines)
+
+
+def _decision_to_dict(decision: HeadingDecision) -> dict[str, Any]:
+    """A heading decision as JSON-ready data."""
+    return {"line": decision.line, "text": decision.text, "taken": decision.taken, "reason": decision.reason}
 
 
 def summary(book: Book) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,14 +22,20 @@ EPUB_SUFFIX = ".epub"
 
 @dataclass(frozen=True)
 class IngestOptions:
-    """How a book is read: sentence length limits and whether image alt text is read aloud."""
+    """How a book is read: sentence length limits, whether image alt text is read aloud, TXT heading pattern."""
 
     max_sentence_chars: int = DEFAULT_MAX_CJK_CHARS  # CJK characters
     max_sentence_words: int = DEFAULT_MAX_WORDS  # Latin-script words
     alt_text: bool = False
+    heading_pattern: str | None = None  # TXT only: a regex matched at the start of each stripped line
 
     def __post_init__(self) -> None:
         SentenceLimits(self.max_sentence_chars, self.max_sentence_words)  # raises ValueError on bad limits
+        if self.heading_pattern is not None:
+            try:
+                re.compile(self.heading_pattern)
+            except re.error as exc:
+                raise ValueError(f"heading_pattern is not a valid regular expression: {exc}") from exc
 
     @property
     def limits(self) -> SentenceLimits:
@@ -42,18 +49,26 @@ def load_book(
     max_sentence_chars: int | None = None,
     max_sentence_words: int | None = None,
     alt_text: bool = False,
+    heading_pattern: str | None = None,
 ) -> Book:
-    """Read an EPUB or TXT book (chosen by content, then extension) into chapters of split sentences."""
+    """Read an EPUB or TXT book (chosen by content, then extension) into chapters of split sentences.
+
+    ``heading_pattern`` (TXT only) replaces the built-in chapter-heading patterns: a Python regular
+    expression matched at the start of each stripped line (``re.match``; end it with ``$`` to match
+    whole lines). A named group ``num`` ("第(?P<num>[一二三四五六七八九十百]+)节") lets the numbering
+    check drop lines whose number does not progress. ValueError when it does not compile.
+    """
     options = IngestOptions(
         max_sentence_chars=DEFAULT_MAX_CJK_CHARS if max_sentence_chars is None else max_sentence_chars,
         max_sentence_words=DEFAULT_MAX_WORDS if max_sentence_words is None else max_sentence_words,
         alt_text=alt_text,
+        heading_pattern=heading_pattern,
     )
     return read_book(Path(path), options)
 
 
-def read_book(path: Path, options: IngestOptions) -> Book:
-    """``load_book`` with an options object."""
+def read_draft(path: Path, options: IngestOptions) -> DraftBook:
+    """The draft chapters of an EPUB or TXT book, before sentence splitting."""
     if not path.exists():
         raise BookError(path, "no such file")
     if not path.is_file():
@@ -64,10 +79,13 @@ def read_book(path: Path, options: IngestOptions) -> Book:
     except OSError as exc:
         raise BookError(path, f"cannot read file ({exc.strerror or exc})") from exc
     if magic == ZIP_MAGIC or path.suffix.lower() == EPUB_SUFFIX:
-        draft = read_epub(path, alt_text=options.alt_text)
-    else:
-        draft = read_txt(path)
-    return split_book(draft, path, options.limits)
+        return read_epub(path, alt_text=options.alt_text)
+    return read_txt(path, options.heading_pattern)
+
+
+def read_book(path: Path, options: IngestOptions) -> Book:
+    """``load_book`` with an options object."""
+    return split_book(read_draft(path, options), path, options.limits)
 
 
 def split_book(draft: DraftBook, path: Path, limits: SentenceLimits) -> Book:

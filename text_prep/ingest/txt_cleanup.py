@@ -32,8 +32,11 @@ _AD_PHRASE = re.compile(
 )
 _MAX_AD_LINE = 100
 _MAX_URL_LINE_REST = 20  # a line that is a URL plus at most this much other text
-_ILLUSTRATION = re.compile(r"^\s*\[Illustration(?::[^\]]*)?\]\s*$", re.I | re.M)
-_SEPARATOR_LINE = re.compile(r"^\s*(?:[*•·=~#-]\s*){3,}$", re.M)
+# [ \t] rather than \s: a marker line becomes an empty line, so line numbers stay those of the file
+_ILLUSTRATION = re.compile(r"^[ \t]*\[Illustration(?::[^\]\n]*)?\][ \t]*$", re.I | re.M)
+_SEPARATOR_LINE = re.compile(r"^[ \t]*(?:[*•·=~#-][ \t]*){3,}$", re.M)
+# byte-order marks inside the text (files joined together) and zero-width characters before a heading
+_INVISIBLE = re.compile("[\ufeff\u200b-\u200d\u2060]")
 _UNDERSCORE_ITALIC = re.compile(r"(?<![\w_])_([^_\n]{1,200}?)_(?![\w_])")
 
 
@@ -43,11 +46,12 @@ class GutenbergInfo:
 
     fields: dict[str, str] = field(default_factory=dict)
     number: str = ""
+    lines_cut: int = 0  # lines of header cut from the top of the file
 
 
 def normalise_newlines(text: str) -> str:
-    """CRLF, CR, form feeds and Unicode line/paragraph separators become ``\\n``."""
-    return re.sub(r"\r\n?|[\f\v\u2028\u2029\x85]", "\n", text)
+    """CRLF, CR, form feeds and Unicode line/paragraph separators become ``\\n``; stray BOMs and zero-width marks go."""
+    return _INVISIBLE.sub("", re.sub(r"\r\n?|[\f\v\u2028\u2029\x85]", "\n", text))
 
 
 def strip_gutenberg(text: str) -> tuple[str, GutenbergInfo]:
@@ -59,6 +63,7 @@ def strip_gutenberg(text: str) -> tuple[str, GutenbergInfo]:
         info.fields = {k.lower(): v.strip() for k, v in _PG_FIELD.findall(header)}
         number = _PG_NUMBER.search(header)
         info.number = number.group(1) if number else ""
+        info.lines_cut = text.count("\n", 0, start.end())
         text = text[start.end():]
     end = _PG_END.search(text)
     if end is not None:
