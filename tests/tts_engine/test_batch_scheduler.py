@@ -87,3 +87,19 @@ def test_bad_requests_are_refused(model):
         SemanticRequest(torch.tensor([1, 2]), torch.zeros(model.cfg.bert_dim, 3), seed=0)
     with pytest.raises(ValueError, match="non-empty"):
         SemanticRequest(torch.tensor([], dtype=torch.long), torch.zeros(model.cfg.bert_dim, 0), seed=0)
+
+
+@pytest.mark.parametrize("rows,sync_every", [(3, 2), (7, 5), (2, 16)])
+def test_host_looks_every_k_steps_give_the_same_tokens(model, requests, prompt, alone, rows, sync_every):
+    scheduler = SemanticScheduler(model, prompt, OPTIONS, rows=rows, sync_every=sync_every)
+    out = scheduler.run(requests)
+    assert [(o.hit_eos, o.tokens.tolist()) for o in out] == [(a.hit_eos, a.tokens.tolist()) for a in alone]
+    assert scheduler.stats.decode_steps % sync_every == 0
+
+
+def test_a_sentence_decodes_the_same_in_any_slot_and_company(model, requests, prompt, alone):
+    reordered = [requests[i] for i in (6, 2, 0, 5, 1, 4, 3)]
+    out = SemanticScheduler(model, prompt, OPTIONS, rows=4, sync_every=3).run(reordered)
+    assert [o.tokens.tolist() for o in out] == [alone[i].tokens.tolist() for i in (6, 2, 0, 5, 1, 4, 3)]
+    pair = SemanticScheduler(model, prompt, OPTIONS, rows=2).run([requests[3], requests[5]])
+    assert [o.tokens.tolist() for o in pair] == [alone[3].tokens.tolist(), alone[5].tokens.tolist()]

@@ -51,7 +51,9 @@ from tts_engine.voice import Voice
 log = logging.getLogger(__name__)
 
 ENGINE_NAME = "gpt-sovits"
-ENGINE_VERSION = "1"      # bump when this engine changes the audio it produces
+ENGINE_VERSION = "2"      # bump when this engine changes the audio it produces (2: counter-based sampling)
+CPU_SYNC_EVERY = 1        # GPT steps between host looks (automatic): the CPU has no launch queue to keep full
+DEVICE_SYNC_EVERY = 8     # on accelerators a look stalls the queue; rows ending between looks idle < 8 steps
 
 
 @dataclass
@@ -180,9 +182,12 @@ class GSVEngine:
             requests.append(SemanticRequest(phones, bert, seeds[k],
                                             max_steps=self.options.guards.token_budget(len(job.phone_ids)),
                                             forced_tokens=None if forced is None else forced[k]))
-        scheduler = SemanticScheduler(voice.gpt, self.prompt.gpt_semantic, self.options.sampling,
-                                      rows=self.options.gpt_rows, memory_budget=self._kv_budget())
         cpu = voice.device.type == "cpu"
+        scheduler = SemanticScheduler(voice.gpt, self.prompt.gpt_semantic, self.options.sampling,
+                                      rows=self.options.gpt_rows, memory_budget=self._kv_budget(),
+                                      sync_every=self.options.sync_every or (CPU_SYNC_EVERY if cpu else
+                                                                             DEVICE_SYNC_EVERY),
+                                      cuda_graphs=self.options.cuda_graphs)
         sovits_batch = self.options.sovits_batch or (1 if cpu else 16)
         vocoder = BatchVocoder(voice.synthesizer, self._ge, sovits_batch, self.options.sovits_batch_tokens,
                                self.options.noise_scale, self.options.speed)
