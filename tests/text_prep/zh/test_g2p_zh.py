@@ -25,6 +25,12 @@ def _phones(text: str, version: str = "v2") -> str:
     ("他们说了", "t a1 m en5 sh uo1 l e5"),
     ("他笑着说", "t a1 x iao4 zh e5 sh uo1"),
     ("我的书", "w o3 d e5 sh u1"),
+    ("怎么敢上厅堂", "z en3 m e5 g an3 sh ang4 t ing1 t ang2"),   # the verb 上 keeps its tone
+    ("骗你哩", "p ian4 n i3 l i5"),                              # the particle 哩 is neutral
+    ("他站起来了", "t a1 zh an4 q i3 l ai5 l e5"),                # 起来: only 来 is neutral
+    ("那里有人", "n a4 l i3 y ou3 r en2"),                        # the reference's li3
+    ("兄弟们", "x iong1 d i5 m en5"),                             # its neutral-tone list
+    ("丫鬟坐下", "y a1 h uan2 z uo4 x ia4"),                      # pypinyin's citation tones, not CC-CEDICT's
 ])
 def test_sandhi_in_context(text: str, phones: str) -> None:
     assert _phones(text) == phones

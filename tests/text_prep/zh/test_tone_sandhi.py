@@ -1,4 +1,4 @@
-"""Tone sandhi rules on words with known citation pinyin (no pinyin model involved)."""
+"""Tone sandhi as the reference computes it, on words with known citation pinyin (no pinyin model involved)."""
 from __future__ import annotations
 
 import pytest
@@ -29,10 +29,11 @@ def test_third_tone(text: str, citation: str, pos: str, spoken: str) -> None:
     ("第一", "di4 yi1", "di4 yi1"),
     ("统一", "tong3 yi1", "tong3 yi1"),
     ("看一看", "kan4 yi1 kan4", "kan4 yi5 kan4"),
-    ("一九九零", "yi1 jiu3 jiu3 ling2", "yi1 jiu2 jiu3 ling2"),  # digits read out keep yi1
+    ("一九九零", "yi1 jiu3 jiu3 ling2", "yi1 jiu3 jiu3 ling2"),  # a number: 一 unchanged, no 2+2 third pair
     ("十一", "shi2 yi1", "shi2 yi1"),
-    ("一百", "yi1 bai3", "yi4 bai3"),
-    ("一万", "yi1 wan4", "yi2 wan4"),
+    ("一百", "yi1 bai3", "yi1 bai3"),                  # the reference leaves 一 in any all-numeral word
+    ("一万", "yi1 wan4", "yi1 wan4"),
+    ("一九九九", "yi1 jiu3 jiu3 jiu3", "yi1 jiu3 jiu2 jiu3"),
 ])
 def test_yi(text: str, citation: str, spoken: str) -> None:
     assert _sandhi(text, citation) == spoken
@@ -54,11 +55,21 @@ def test_bu(text: str, citation: str, spoken: str) -> None:
     ("着", "zhe2", "uz", "zhe5"),
     ("过", "guo4", "ug", "guo5"),
     ("得", "de2", "ud", "de5"),                # the particle's tone goes neutral
-    ("目的", "mu4 di4", "n", "mu4 di4"),       # ...but not 的 inside a word
+    ("目的", "mu4 di4", "n", "mu4 di5"),       # the reference: any word ending in 的地得
+    ("河里", "he2 li3", "ns", "he2 li3"),      # 里 is neutral only for place words tagged s/l/f
+    ("家里", "jia1 li3", "s", "jia1 li5"),
+    ("哩", "li3", "y", "li5"),                 # the particle 哩 (骗你哩)
+    ("起来", "qi3 lai2", "v", "qi3 lai5"),     # the directional complement: 起 keeps its tone
+    ("那里", "na4 li3", "r", "na4 li3"),       # not in the reference's lists: li3
+    ("男子", "nan2 zi3", "n", "nan2 zi3"),
     ("他们", "ta1 men2", "r", "ta1 men5"),
-    ("东西", "dong1 xi1", "n", "dong1 xi5"),   # lexical neutral tone (CC-CEDICT)
+    ("东西", "dong1 xi1", "n", "dong1 xi5"),   # the reference's neutral-tone word list
+    ("先生", "xian1 sheng1", "n", "xian1 sheng5"),
+    ("兄弟", "xiong1 di4", "n", "xiong1 di5"),
+    ("老太太", "lao3 tai4 tai4", "n", "lao3 tai5 tai5"),  # 老太 (list) + reduplication
     ("桌子", "zhuo1 zi3", "n", "zhuo1 zi5"),
-    ("男子", "nan2 zi3", "n", "nan2 zi3"),     # a dictionary word without the neutral tone keeps it
+    ("男子", "nan2 zi3", "n", "nan2 zi3"),     # on the reference's never-neutral list
+    ("夫人", "fu1 ren2", "n", "fu1 ren2"),
     ("看看", "kan4 kan4", "v", "kan4 kan5"),
     ("人人", "ren2 ren2", "n", "ren2 ren2"),
     ("回来", "hui2 lai2", "v", "hui2 lai5"),
@@ -84,8 +95,16 @@ def test_lexicon_words_are_never_merged_or_changed() -> None:
     assert [w.pinyins for w in words] == [("bu4",), ("ni3", "hao3")]
 
 
-def test_third_tone_across_words() -> None:
+def test_third_tones_merge_pairwise_and_never_cross_words() -> None:
     words = [Word("我", "r", ("wo3",)), Word("也", "d", ("ye3",)), Word("很", "d", ("hen3",)),
              Word("好", "a", ("hao3",))]
+    assert [w.text for w in pre_merge(words)] == ["我也", "很好"]     # a merged word does not merge again
     spoken = " ".join(p for w in sandhi_words(words) for p in w.pinyins)
-    assert spoken == "wo3 ye2 hen2 hao3"          # 我也很 merged (1+2 split), then 很|好 across words
+    assert spoken == "wo2 ye3 hen2 hao3"
+
+
+def test_verb_shang_and_ba_shou() -> None:
+    assert [w.text for w in pre_merge([Word("敢", "v", ("gan3",)), Word("上", "v", ("shang4",))])] == ["敢", "上"]
+    assert _sandhi("上", "shang4", "v") == "shang4"          # a verb 上 keeps its tone (怎么敢上厅堂)
+    assert _sandhi("上", "shang4", "f") == "shang4"          # a lone localiser too: only X上 words change
+    assert _sandhi("桌上", "zhuo1 shang4", "s") == "zhuo1 shang5"
