@@ -28,12 +28,13 @@ from tts_engine.errors import EngineError
 logger = logging.getLogger(__name__)
 
 GSV_REPO_ID = "lj1995/GPT-SoVITS"
-# Commit of lj1995/GPT-SoVITS that holds the v1 files at the top level and the v2 files in
-# gsv-v2final-pretrained/ (the main branch as of the v2Pro/v4 releases).
+# Commit of lj1995/GPT-SoVITS that holds the v1 files at the top level, the v2 files in
+# gsv-v2final-pretrained/, the v2Pro/v2ProPlus SoVITS in v2Pro/, s1v3.ckpt and the SV model in sv/
+# (the main branch as of the v2Pro/v4 releases).
 GSV_REVISION = "336b2ec4e8d4ac74740798dd40af44e74659ecaf"
 HUBERT_FOLDER = "chinese-hubert-base"
 BERT_FOLDER = "chinese-roberta-wwm-ext-large"
-VERSIONS = ("v1", "v2")
+VERSIONS = ("v1", "v2", "v2Pro", "v2ProPlus")
 DEFAULT_VERSION = "v2"
 VERIFIED_RECORD = ".bookvoice-verified.json"
 
@@ -81,6 +82,7 @@ class ModelManifest:
     sovits: PinnedFile
     hubert: tuple[PinnedFile, ...]
     bert: tuple[PinnedFile, ...]
+    sv: PinnedFile | None = None   # the speaker-verification model (v2Pro/v2ProPlus)
 
     def __post_init__(self) -> None:
         if not _COMMIT.fullmatch(self.revision):
@@ -92,8 +94,8 @@ class ModelManifest:
                 raise ValueError(f"{self.version}: every {folder} file must lie in {folder}/")
 
     def files(self) -> tuple[PinnedFile, ...]:
-        """Every file of this manifest: the base models first, then the voice weights."""
-        return (*self.hubert, *self.bert, self.gpt, self.sovits)
+        """Every file of this manifest: the base models first, then the voice weights (and the SV model)."""
+        return (*self.hubert, *self.bert, self.gpt, self.sovits, *((self.sv,) if self.sv else ()))
 
 
 _HUBERT_FILES = (
@@ -113,6 +115,11 @@ _BERT_FILES = (
                "e53a693acc59ace251d143d068096ae0d7b79e4b1b503fa84c9dcf576448c1d8", 651225145),
 )
 
+# v2Pro and v2ProPlus share the GPT s1v3.ckpt (REFERENCE §10.6) and the SV model.
+_S1V3 = PinnedFile("s1v3.ckpt", "87133414860ea14ff6620c483a3db5ed07b44be42e2c3fcdad65523a729a745a", 155284856)
+_SV_MODEL = PinnedFile("sv/pretrained_eres2netv2w24s4ep4.ckpt",
+                       "4f5a0bf73c61eb41b174e1bb54e7ee3c83233892be8e0af1f187024e8e581a35", 107528697)
+
 MANIFESTS: Mapping[str, ModelManifest] = MappingProxyType({
     "v1": ModelManifest(
         version="v1", repo_id=GSV_REPO_ID, revision=GSV_REVISION,
@@ -125,6 +132,18 @@ MANIFESTS: Mapping[str, ModelManifest] = MappingProxyType({
         gpt=PinnedFile("gsv-v2final-pretrained/s1bert25hz-5kh-longer-epoch=12-step=369668.ckpt"),
         sovits=PinnedFile("gsv-v2final-pretrained/s2G2333k.pth"),
         hubert=_HUBERT_FILES, bert=_BERT_FILES,
+    ),
+    "v2Pro": ModelManifest(
+        version="v2Pro", repo_id=GSV_REPO_ID, revision=GSV_REVISION, gpt=_S1V3,
+        sovits=PinnedFile("v2Pro/s2Gv2Pro.pth",
+                          "0f8ead815234365edf045c6d86370ed6e4f440e8195be77ff0ea72684ad406a5", 162303657),
+        hubert=_HUBERT_FILES, bert=_BERT_FILES, sv=_SV_MODEL,
+    ),
+    "v2ProPlus": ModelManifest(
+        version="v2ProPlus", repo_id=GSV_REPO_ID, revision=GSV_REVISION, gpt=_S1V3,
+        sovits=PinnedFile("v2Pro/s2Gv2ProPlus.pth",
+                          "d42a22bbbf65fb2bbdd45ad6a66841156977db45c7aabe0a6992ff378d9c7d3b"),
+        hubert=_HUBERT_FILES, bert=_BERT_FILES, sv=_SV_MODEL,
     ),
 })
 
@@ -139,6 +158,7 @@ class PulledModels:
     sovits_path: Path
     hubert_dir: Path
     bert_dir: Path
+    sv_path: Path | None = None   # the SV model, for manifests that have one
 
 
 def user_cache_dir() -> Path:
@@ -153,7 +173,7 @@ def default_models_dir() -> Path:
 
 
 def manifest_for(version: str) -> ModelManifest:
-    """The pinned manifest of model VERSION ("v1" or "v2")."""
+    """The pinned manifest of model VERSION ("v1", "v2", "v2Pro" or "v2ProPlus")."""
     try:
         return MANIFESTS[version]
     except KeyError:
@@ -171,6 +191,7 @@ def models_layout(manifest: ModelManifest, models_dir: Path | None = None) -> Pu
         sovits_path=root / manifest.sovits.path,
         hubert_dir=root / HUBERT_FOLDER,
         bert_dir=root / BERT_FOLDER,
+        sv_path=root / manifest.sv.path if manifest.sv else None,
     )
 
 

@@ -254,7 +254,7 @@ def test_missing_file_on_the_hub_is_a_clear_error(serve, tmp_path: Path) -> None
 
 def test_real_manifests_are_pinned_to_a_commit_and_name_the_official_files() -> None:
     v1, v2 = manifest_for("v1"), manifest_for("v2")
-    assert set(MANIFESTS) == {"v1", "v2"}
+    assert {"v1", "v2", "v2Pro", "v2ProPlus"} <= set(MANIFESTS)
     assert v1.repo_id == v2.repo_id == "lj1995/GPT-SoVITS"
     assert re.fullmatch(r"[0-9a-f]{40}", v1.revision) and v1.revision == v2.revision
     assert v1.gpt.path == "s1bert25hz-2kh-longer-epoch=68e-step=50232.ckpt" and v1.sovits.path == "s2G488k.pth"
@@ -276,3 +276,32 @@ def test_manifest_refuses_a_branch_name_as_revision() -> None:
                       bert=(PinnedFile(f"{BERT_FOLDER}/y"),))
     with pytest.raises(ValueError, match="relative"):
         PinnedFile("../escape.bin")
+
+
+def test_pro_manifests_pin_the_s1v3_gpt_their_sovits_and_the_sv_model() -> None:
+    pro, plus, v2 = manifest_for("v2Pro"), manifest_for("v2ProPlus"), manifest_for("v2")
+    assert pro.revision == plus.revision == v2.revision
+    assert pro.sovits.path == "v2Pro/s2Gv2Pro.pth" and plus.sovits.path == "v2Pro/s2Gv2ProPlus.pth"
+    assert pro.gpt == plus.gpt and pro.gpt.path == "s1v3.ckpt"
+    assert pro.sv == plus.sv and pro.sv.path == "sv/pretrained_eres2netv2w24s4ep4.ckpt"
+    for manifest in (pro, plus):
+        assert all(f.sha256 for f in manifest.files()), "every Pro file is pinned by sha256"
+        assert manifest.sv in manifest.files()
+    assert pro.sv.size and pro.gpt.size and pro.sovits.size
+    assert v2.sv is None and models_layout(v2).sv_path is None
+
+
+def test_pull_of_a_pro_manifest_fetches_the_sv_model_too(serve, tmp_path: Path) -> None:
+    content = {**CONTENT, "sv/sv.ckpt": b"speaker model " * 20}
+    manifest = fake_manifest(pin_voice_files=True)
+    manifest = ModelManifest(version="v2Pro", repo_id=REPO, revision=REVISION, gpt=manifest.gpt,
+                             sovits=manifest.sovits, hubert=manifest.hubert, bert=manifest.bert,
+                             sv=PinnedFile("sv/sv.ckpt", sha(content["sv/sv.ckpt"]), len(content["sv/sv.ckpt"])))
+    layout = pull_models(models_dir=tmp_path, endpoint=serve(FakeHub(content)), manifest=manifest)
+    assert layout.sv_path == layout.root / "sv" / "sv.ckpt"
+    assert layout.sv_path.read_bytes() == content["sv/sv.ckpt"]
+    bad = FakeHub(content, served_instead={"sv/sv.ckpt": b"X" + content["sv/sv.ckpt"][1:]})
+    layout.sv_path.unlink()
+    with pytest.raises(ChecksumMismatchError, match="sv/sv.ckpt"):
+        pull_models(models_dir=tmp_path, endpoint=serve(bad), manifest=manifest)
+    assert not layout.sv_path.exists()
