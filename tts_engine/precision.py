@@ -1,13 +1,24 @@
-"""Precision: the dtype of each part of a voice, chosen per device (mixed precision in production).
+"""Precision: the dtype of each part of a voice, chosen per device, and every fp16/bf16 rule in one place.
 
 The GPT (with BERT, whose features it reads) and the SoVITS generator do nearly all the work; the
 rest of SoVITS (text encoder, flow, reference encoder) and HuBERT are small and stay float32 on a
-CPU, where that keeps the audio faithful at little cost. On CPUs with native bf16 (AVX512-BF16 or
-AMX), bf16 GPT and generator is the default (the batch benchmark's 2.6x real time on 2 cores);
-CUDA runs everything in fp16. Float32 everywhere (`FP32`) is the reference.
+CPU, where that keeps the audio faithful at little cost. CUDA runs everything in fp16. On a CPU,
+"auto" measures instead of reading CPU flags: a short probe at load (a GPT-sized matmul and a
+generator-sized convolution in float32 and bf16, best of a few repeats) picks bf16 for a part only
+when it is clearly faster (CPU_BF16_MIN_GAIN). Float32 everywhere (`FP32`) is the reference.
+
+The rules that hold whatever the parts' dtypes:
+- attention and the KV cache run in float32 on CPUs (their half-precision attention kernels are
+  slow), in the GPT's dtype elsewhere (`attention_dtype`);
+- logits are sampled in float32 and the exponential race runs in float64 (`tts_engine.gpt.sampling`);
+- codebook distances (semantic token lookup) are float32 (`CODEBOOK_DTYPE`);
+- audio leaves every stage as float32.
 """
 from __future__ import annotations
 
+import functools
+import logging
+import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -16,8 +27,15 @@ import torch
 if TYPE_CHECKING:
     from tts_engine.sovits.synthesizer import Synthesizer
 
+log = logging.getLogger(__name__)
+
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 PRECISION_CHOICES = ("auto", *DTYPES)
+CODEBOOK_DTYPE = torch.float32   # nearest-codeword distances
+CPU_BF16_MIN_GAIN = 1.25         # bf16 is picked for a CPU part only when the probe finds it this much faster
+PROBE_ROWS, PROBE_WIDTH = 16, 512                  # GPT probe: (rows, D) @ (D, 4D), a decode step's FFN
+PROBE_CHANNELS, PROBE_FRAMES, PROBE_KERNEL = 128, 512, 7    # generator probe: one upsampling-stage conv
+PROBE_REPEATS, PROBE_TRIALS = 3, 3                 # calls per trial; the best trial counts (robust to load)
 
 
 @dataclass(frozen=True)
@@ -66,16 +84,62 @@ class Precision:
 FP32 = Precision()
 
 
-def native_bf16_cpu() -> bool:
-    """Whether this CPU computes bf16 natively (AVX512-BF16 or AMX); emulated bf16 is slower than float32."""
-    return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+def attention_dtype(device: torch.device | str, weights: torch.dtype) -> torch.dtype:
+    """The GPT's KV-cache and attention dtype: float32 on CPUs (slow half-precision attention kernels),
+    the weights' dtype elsewhere."""
+    return torch.float32 if torch.device(device).type == "cpu" else weights
+
+
+def _best_time(fn, dtype: torch.dtype) -> float:
+    """Best-of-trials seconds of `PROBE_REPEATS` calls of fn(dtype) (the first call warms up)."""
+    fn(dtype)
+    best = float("inf")
+    for _ in range(PROBE_TRIALS):
+        start = time.perf_counter()
+        for _ in range(PROBE_REPEATS):
+            fn(dtype)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+@functools.cache
+def cpu_bf16_gains() -> tuple[float, float]:
+    """float32 time / bf16 time on this CPU for a GPT-sized matmul and a generator-sized convolution."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(PROBE_ROWS, PROBE_WIDTH, generator=g)
+    w = torch.randn(4 * PROBE_WIDTH, PROBE_WIDTH, generator=g)
+    sig = torch.randn(1, PROBE_CHANNELS, PROBE_FRAMES, generator=g)
+    kernel = torch.randn(PROBE_CHANNELS, PROBE_CHANNELS, PROBE_KERNEL, generator=g)
+    casts = {dtype: (x.to(dtype), w.to(dtype), sig.to(dtype), kernel.to(dtype))
+             for dtype in (torch.float32, torch.bfloat16)}
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)           # as the engine's CPU stages run (and robust to other processes)
+    try:
+        gains = _probe(casts)
+    finally:
+        torch.set_num_threads(threads)
+    log.info("CPU precision probe: bf16 is %.2fx float32 on the GPT matmul, %.2fx on the generator conv", *gains)
+    return gains
+
+
+def _probe(casts: dict) -> tuple[float, float]:
+    """The timed part of `cpu_bf16_gains`."""
+    with torch.inference_mode():
+        def matmul(dtype):
+            return torch.nn.functional.linear(casts[dtype][0], casts[dtype][1])
+
+        def conv(dtype):
+            return torch.nn.functional.conv1d(casts[dtype][2], casts[dtype][3], padding=PROBE_KERNEL // 2)
+        return tuple(_best_time(fn, torch.float32) / _best_time(fn, torch.bfloat16) for fn in (matmul, conv))
 
 
 def default_precision(device: torch.device | str) -> Precision:
-    """fp16 on CUDA; on CPUs with native bf16, bf16 GPT and generator (the heavy parts), the rest fp32."""
+    """fp16 on CUDA; on a CPU, bf16 for the GPT and the generator where the probe finds it clearly faster."""
     device = torch.device(device)
     if device.type == "cuda":
         return Precision(torch.float16, torch.float16, torch.float16)
-    if device.type == "cpu" and native_bf16_cpu():
-        return Precision(torch.bfloat16, torch.bfloat16, torch.float32)
-    return FP32
+    if device.type != "cpu":
+        return FP32
+    gpt_gain, vocoder_gain = cpu_bf16_gains()
+    pick = lambda gain: torch.bfloat16 if gain >= CPU_BF16_MIN_GAIN else torch.float32   # noqa: E731
+    return Precision(pick(gpt_gain), pick(vocoder_gain), torch.float32)

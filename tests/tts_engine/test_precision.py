@@ -48,11 +48,29 @@ def test_named_precisions_and_device_defaults(monkeypatch):
     assert default_precision("cuda") == Precision.uniform(torch.float16) == Precision.named("auto", "cuda")
     assert Precision.named("bf16", "cuda") == Precision.uniform(torch.bfloat16)
     assert Precision.named("bf16", "cpu") == MIXED                       # the small parts stay float32 on a CPU
-    monkeypatch.setattr("tts_engine.precision.native_bf16_cpu", lambda: True)
+    monkeypatch.setattr("tts_engine.precision.cpu_bf16_gains", lambda: (3.0, 2.0))
     assert default_precision("cpu") == MIXED
-    monkeypatch.setattr("tts_engine.precision.native_bf16_cpu", lambda: False)
+    monkeypatch.setattr("tts_engine.precision.cpu_bf16_gains", lambda: (0.2, 0.3))
     assert default_precision("cpu") == FP32                              # emulated bf16 is slower than float32
+    monkeypatch.setattr("tts_engine.precision.cpu_bf16_gains", lambda: (1.05, 2.0))
+    assert default_precision("cpu") == Precision(torch.float32, torch.bfloat16, torch.float32)   # no clear gain
     with pytest.raises(ValueError, match="precision must be one of"):
         Precision.named("int8", "cpu")
     with pytest.raises(ValueError, match="unsupported dtype"):
         Precision(gpt=torch.int8)
+
+
+def test_the_cpu_probe_measures_both_parts():
+    from tts_engine.precision import cpu_bf16_gains
+    gains = cpu_bf16_gains()
+    assert len(gains) == 2 and all(g > 0 for g in gains)
+    assert torch.get_num_threads() >= 1
+
+
+def test_codebook_distances_are_float32_under_half_weights():
+    from tts_engine.sovits.quantizer import Codebook
+    book = Codebook(64, 768)
+    x = book.embed[torch.tensor([3, 17, 42])].t().unsqueeze(0) * 40 + 0.01    # HuBERT-scale vectors
+    assert book.encode(x).tolist() == [[3, 17, 42]]
+    book.to(torch.float16)
+    assert book.encode(x.half()).tolist() == [[3, 17, 42]]

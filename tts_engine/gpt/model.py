@@ -24,6 +24,7 @@ from torch import Tensor, nn
 from tts_engine.errors import VoiceFileError
 from tts_engine.gpt.config import LAYER_NORM_EPS, MAX_POSITIONS, GPTConfig
 from tts_engine.loader import GPT_WEIGHT_PREFIX, GPTCheckpoint, load_weights
+from tts_engine.precision import attention_dtype
 
 
 def sinusoid_table(n_positions: int, dim: int, device: torch.device | str | None = None) -> Tensor:
@@ -194,10 +195,9 @@ class Text2Semantic(nn.Module):
 
     @property
     def cache_dtype(self) -> torch.dtype:
-        """The KV-cache (and attention) dtype: float32 on CPUs, whose half-precision attention kernels are
-        slow; the weights' dtype elsewhere."""
+        """The KV-cache (and attention) dtype: `tts_engine.precision.attention_dtype` of the weights."""
         ref = self.ar_predict_layer.weight
-        return torch.float32 if ref.device.type == "cpu" else ref.dtype
+        return attention_dtype(ref.device, ref.dtype)
 
     def new_cache(self, batch: int, capacity: int, dtype: torch.dtype | None = None) -> KVCache:
         """An empty KV cache for `batch` rows of up to `capacity` positions, on the model's device and in

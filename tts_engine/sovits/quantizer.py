@@ -4,6 +4,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from tts_engine.precision import CODEBOOK_DTYPE
+
 
 class Codebook(nn.Module):
     """One codebook ``embed`` (K, D); the training statistics are kept only so the state dict matches."""
@@ -18,8 +20,10 @@ class Codebook(nn.Module):
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """Nearest codeword ids (B, T) of vectors x (B, D, T), by the expanded squared distance."""
         b, d, t = x.shape
-        flat = x.transpose(1, 2).reshape(b * t, d)                   # (B*T, D)
-        embed = self.embed.t()                                       # (D, K)
+        # fp32 whatever the model's dtype: half-precision distances of HuBERT-scale vectors lose the
+        # resolution that separates neighbouring codewords (the precision rules: tts_engine.precision)
+        flat = x.transpose(1, 2).reshape(b * t, d).to(CODEBOOK_DTYPE)  # (B*T, D)
+        embed = self.embed.t().to(CODEBOOK_DTYPE)                    # (D, K)
         # Same algebra as the reference so near-ties break the same way.
         score = -(flat.pow(2).sum(1, keepdim=True) - 2 * flat @ embed + embed.pow(2).sum(0, keepdim=True))
         return score.max(dim=-1).indices.view(b, t)
