@@ -97,6 +97,7 @@ def chapter_segment(chapter: ChapterAudio, work_dir: Path) -> Segment:
         pass                                            # a damaged frame count: encode again
     tmp = work_dir / f".{key}.{os.getpid()}{SEGMENT_SUFFIX}{PARTIAL_SUFFIX}"
     try:
+        work_dir.mkdir(parents=True, exist_ok=True)
         stream = itertools.chain.from_iterable(decoded_blocks(part, OUTPUT_SAMPLE_RATE) for part in chapter.parts)
         encode_aac_file(stream, tmp, OUTPUT_SAMPLE_RATE, M4B_BITRATE)
         n_frames = adts_frames(tmp)
@@ -137,7 +138,6 @@ def build_m4b(chapters: Sequence[ChapterAudio], info: BookInfo, dest: Path, work
     """Write ``dest`` (atomically): every chapter's audio in order with chapter marks, tags and cover."""
     if not chapters:
         raise ValueError("an M4B needs at least one chapter")
-    work_dir.mkdir(parents=True, exist_ok=True)
     segments = [chapter_segment(chapter, work_dir) for chapter in chapters]
     starts = tuple(itertools.accumulate((s.n_samples for s in segments[:-1]), initial=0))
     total = starts[-1] + segments[-1].n_samples
