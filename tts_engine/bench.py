@@ -7,8 +7,12 @@ second ("x real time") per stage and per batch size, with device, dtypes, load a
 the last line is the overall figure of the best batch size.
 
     python -m tts_engine.bench --preset ref2core       # 40 phones, 100 tokens (4 s), 150-token prompt, top-k 15
+    python -m tts_engine.bench --preset gpu            # book-like lengths, 32-512 GPT rows, fp16 on CUDA
     python -m tts_engine.bench --preset ci             # tiny N, for CI
-    python -m tts_engine.bench --sentences 64 --batch 1,8,32 --device cuda
+    python -m tts_engine.bench --sentences 64 --batch 1,8,32 --device cuda --sync-every 8 --no-graphs
+
+Per batch size it also prints GPT tokens per second, the mean decode-step time, how busy each stage
+thread was (fraction of the run's wall time) and peak memory; presets with goals print them last.
 """
 from __future__ import annotations
 
@@ -71,12 +75,17 @@ class Workload:
     prompt_phones: int
     top_k: int
     batches: tuple[int, ...]
+    goal_best: float | None = None   # x real time asked of the best batch size
+    goal_one: float | None = None    # x real time asked of batch 1
 
 
 PRESETS = {
     # the reference's measured case: 0.70x one by one, 1.14x at batch 4, 0.99x at batch 16 on 2 cores
     "ref2core": Workload(sentences=16, phones=(40, 0), prompt_tokens=150, prompt_phones=50, top_k=15,
-                         batches=(1, 4, 16)),
+                         batches=(1, 4, 16), goal_best=3.2, goal_one=1.2),
+    # a book's sentence lengths on one big accelerator (issue 15's goal: >= 1,000x real time on an H100/H200)
+    "gpu": Workload(sentences=1536, phones=(36, 1), prompt_tokens=150, prompt_phones=50, top_k=15,
+                    batches=(32, 64, 128, 256, 512), goal_best=1000.0),
     "book": Workload(sentences=48, phones=(36, 1), prompt_tokens=150, prompt_phones=50, top_k=15, batches=(16,)),
     "ci": Workload(sentences=3, phones=(12, 0), prompt_tokens=20, prompt_phones=10, top_k=15, batches=(1, 3)),
 }
@@ -192,7 +201,7 @@ def precision_check(voice: Voice, reference: Voice, prompt: VoicePrompt, job: Se
 
 
 def run(workload: Workload, device: torch.device, precision: Precision, kit: Path | None, with_bert: bool,
-        compare: bool = True, out=sys.stdout) -> float:
+        compare: bool = True, out=sys.stdout, speed: dict | None = None) -> float:
     """Run the sweep and print the figures; return the best overall x real time."""
     def say(line: str) -> None:
         print(line, file=out, flush=True)
@@ -211,12 +220,16 @@ def run(workload: Workload, device: torch.device, precision: Precision, kit: Pat
         say(f"workload: {len(jobs)} sentences, {sum(p for p, _ in lengths)} phones, {sum(forced)} tokens "
             f"= {audio_s:.1f} s of audio; prompt {workload.prompt_tokens} tokens + {workload.prompt_phones} "
             f"phones; top-k {workload.top_k}")
-        base = EngineOptions(sampling=SamplingOptions(top_k=workload.top_k), guards=GuardOptions(max_retries=0))
+        base = EngineOptions(sampling=SamplingOptions(top_k=workload.top_k), guards=GuardOptions(max_retries=0),
+                             chunk=max(len(jobs), 1), **(speed or {}))
         warm = GSVEngine(voice, prompt, replace(base, gpt_rows=2))
         warm.render(jobs[:2], forced[:2])                      # one-time kernel/primitive set-up
-        best = (0.0, 0)
+        best, figures = (0.0, 0), {}
         for batch in workload.batches:
             engine = GSVEngine(voice, prompt, replace(base, gpt_rows=batch))
+            if device.type == "cuda":
+                torch.cuda.synchronize(device)
+                torch.cuda.reset_peak_memory_stats(device)
             start = time.perf_counter()
             engine.render(jobs, forced)
             wall = time.perf_counter() - start
@@ -224,16 +237,36 @@ def run(workload: Workload, device: torch.device, precision: Precision, kit: Pat
             stage = " ".join(f"{name} {t_s:.2f}s ({audio_s / t_s:.2f}x)" for name, t_s in
                              (("BERT", t.bert), ("GPT", t.gpt), ("SoVITS", t.sovits)) if t_s > 0)
             overall = audio_s / wall
+            steps, tokens = t.extra.get("gpt_decode_steps", 0), t.extra.get("gpt_tokens", 0)
             say(f"batch {batch:>3}: {stage} | total {wall:.2f}s = {overall:.2f}x real time | "
                 f"GPT row occupancy {t.extra.get('gpt_occupancy', 1.0):.2f} | "
                 f"load {os.getloadavg()[0]:.2f} | peak mem {peak_memory_mb(device):.0f} MB")
+            say(f"           GPT {tokens / max(t.gpt, 1e-9):.0f} tokens/s, {steps} steps of "
+                f"{1e3 * t.gpt / max(steps, 1):.2f} ms | busy: GPT {t.gpt / wall:.0%}, "
+                f"SoVITS {t.sovits / wall:.0%} (summed over workers)")
             best = max(best, (overall, batch))
+            figures[batch] = overall
         if compare and precision != FP32:
             say(precision_check(voice, build_voice(kit, device, FP32, False, Path(tmp)), prompt, jobs[0],
                                 forced[0]))
+        for line in goal_lines(workload, figures):
+            say(line)
         say(f"overall: {best[0]:.2f}x real time (batch {best[1]}, {device}, {precision}, "
             f"load {os.getloadavg()[0]:.2f})")
         return best[0]
+
+
+def goal_lines(workload: Workload, figures: dict[int, float]) -> list[str]:
+    """'goal ...: met/NOT met' lines for the preset's goals that the sweep measured."""
+    lines = []
+    if workload.goal_best is not None and figures:
+        best = max(figures.values())
+        lines.append(f"goal best batch >= {workload.goal_best:g}x real time: {best:.2f}x "
+                     f"{'met' if best >= workload.goal_best else 'NOT met'}")
+    if workload.goal_one is not None and 1 in figures:
+        lines.append(f"goal batch 1 >= {workload.goal_one:g}x real time: {figures[1]:.2f}x "
+                     f"{'met' if figures[1] >= workload.goal_one else 'NOT met'}")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -249,6 +282,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-compare", action="store_true", help="skip the reduced-precision check")
     parser.add_argument("--kit", type=Path, help="conformance kit folder (its v2 manifests give the sizes)")
     parser.add_argument("--no-bert", action="store_true", help="skip the BERT stage")
+    parser.add_argument("--sync-every", type=int, default=0, help="GPT steps between host looks (0: automatic)")
+    parser.add_argument("--no-graphs", action="store_true", help="run the GPT step eagerly on CUDA")
+    parser.add_argument("--workers", type=int, default=0, help="SoVITS worker threads (0: automatic)")
     args = parser.parse_args(argv)
     workload = PRESETS[args.preset]
     if args.sentences:
@@ -261,7 +297,8 @@ def main(argv: list[str] | None = None) -> int:
         precision = replace(precision, gpt=getattr(torch, args.gpt_dtype))
     if args.vocoder_dtype:
         precision = replace(precision, vocoder=getattr(torch, args.vocoder_dtype))
-    run(workload, device, precision, args.kit, not args.no_bert, compare=not args.no_compare)
+    speed = {"sync_every": args.sync_every, "cuda_graphs": not args.no_graphs, "sovits_workers": args.workers}
+    run(workload, device, precision, args.kit, not args.no_bert, compare=not args.no_compare, speed=speed)
     return 0
 
 

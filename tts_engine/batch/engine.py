@@ -200,11 +200,13 @@ class GSVEngine:
 
         workers = self.options.sovits_workers or ((os.cpu_count() or 1) if cpu else 1)
         pipeline = Pipeline(workers=workers, max_group=sovits_batch,
-                            threads=self.options.stage_threads or (1 if cpu else None))
+                            threads=self.options.stage_threads or (1 if cpu else None), device=voice.device)
         audio = pipeline.run(finished_rows, vocoder.vocode)
         self.times.gpt += pipeline.times.produce
         self.times.sovits += pipeline.times.consume
         self.times.extra["gpt_occupancy"] = scheduler.stats.occupancy
+        for name in ("decode_steps", "tokens", "slot_steps"):
+            self.times.extra[f"gpt_{name}"] = self.times.extra.get(f"gpt_{name}", 0) + getattr(scheduler.stats, name)
         return [generated[i] for i in range(len(jobs))], [audio[i] for i in range(len(jobs))]
 
     def _kv_budget(self) -> int | None:

@@ -4,10 +4,13 @@ On a CPU the GPT's decode steps are many small ops that scale badly across cores
 another process holds a core), while SoVITS is a few huge convolutions. Running the stages in
 their own threads, each with its own intra-op thread count, keeps every core busy: GPT decoding
 on one core while SoVITS decodes earlier sentences on the others. Torch releases the GIL inside
-ops, and its intra-op thread count is per calling thread, so nothing global changes.
+ops, and its intra-op thread count is per calling thread, so nothing global changes. On CUDA each
+thread issues its work on its own stream (current streams are per thread too), so SoVITS kernels
+overlap the GPT's decode steps instead of queueing behind them.
 """
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 import time
@@ -35,15 +38,18 @@ class Pipeline(Generic[In, Out]):
 
     `consume` gets up to `max_group` (index, item) pairs at a time, whatever has arrived, and
     returns one output per pair in the same order. `threads` sets each thread's intra-op torch
-    threads (None leaves them as they are). The first exception of any thread is re-raised.
+    threads (None leaves them as they are); on a CUDA `device` each thread gets its own stream.
+    The first exception of any thread is re-raised.
     """
 
-    def __init__(self, workers: int = 1, max_group: int = 1, threads: int | None = None) -> None:
+    def __init__(self, workers: int = 1, max_group: int = 1, threads: int | None = None,
+                 device: torch.device | None = None) -> None:
         if workers < 1 or max_group < 1:
             raise ValueError("workers and max_group must be at least 1")
         self.workers = workers
         self.max_group = max_group
         self.threads = threads
+        self.device = device
         self.times = PipelineTimes()
 
     def run(self, produce: Callable[[], Iterator[tuple[int, In]]],
@@ -58,8 +64,9 @@ class Pipeline(Generic[In, Out]):
             self._set_threads()
             start = time.perf_counter()
             try:
-                for index, item in produce():
-                    inbox.put((index, item))
+                with self._own_stream():
+                    for index, item in produce():
+                        inbox.put((index, item))
             except BaseException as exc:   # handed to the caller below
                 errors.append(exc)
             finally:
@@ -69,6 +76,10 @@ class Pipeline(Generic[In, Out]):
 
         def worker() -> None:
             self._set_threads()
+            with self._own_stream():
+                consume_all()
+
+        def consume_all() -> None:
             while True:
                 first = inbox.get()
                 if first is _DONE:
@@ -107,3 +118,11 @@ class Pipeline(Generic[In, Out]):
     def _set_threads(self) -> None:
         if self.threads is not None:
             torch.set_num_threads(self.threads)
+
+    def _own_stream(self) -> contextlib.AbstractContextManager:
+        """A fresh CUDA stream for the calling thread (ordered after the default stream's work so far)."""
+        if self.device is None or self.device.type != "cuda":
+            return contextlib.nullcontext()
+        stream = torch.cuda.Stream(self.device)
+        stream.wait_stream(torch.cuda.default_stream(self.device))
+        return torch.cuda.stream(stream)
