@@ -5,10 +5,13 @@ Voice files are written in the official on-disk layout (a torch pickle of ``weig
 random HubertModel / BertForMaskedLM saved with ``save_pretrained``, the BERT with a character
 vocabulary built from the text it will read. Sizes are small but keep every width the engine ties
 together: the BERT is 1024 wide (the GPT's bert_proj input), the SoVITS upsampling makes 640
-samples per frame (32 kHz audio).
+samples per frame (32 kHz audio). v2Pro voices get the exporter's ``05``/``06`` marker and a tiny
+ERes2NetV2 speaker-verification model whose vector width their ``sv_emb`` projection reads.
 """
 from __future__ import annotations
 
+import dataclasses
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +23,7 @@ from tts_engine.gpt import GPTConfig, Text2Semantic
 from tts_engine.gpt.config import BERT_DIM
 from tts_engine.sovits.config import SoVITSConfig
 from tts_engine.sovits.synthesizer import Synthesizer
+from tts_engine.sv.eres2netv2 import ERes2NetV2, ERes2NetV2Config, StageConfig
 
 GPT_CONFIG = {"model": {"vocab_size": 1025, "phoneme_vocab_size": 732, "embedding_dim": 32, "hidden_dim": 32,
                         "head": 2, "n_layer": 1, "EOS": 1024}, "data": {"max_sec": 54}}
@@ -29,6 +33,21 @@ SOVITS = SoVITSConfig(
     style_in_channels=64, style_hidden=16, style_kernel=5, n_flows=2, flow_kernel=5, flow_layers=2,
     upsample_rates=(10, 8, 8), upsample_kernel_sizes=(20, 16, 16), upsample_initial_channel=32,
     resblock_kernel_sizes=(3,), resblock_dilation_sizes=((1, 3),))
+PRO_MARKERS = {"v2Pro": b"05", "v2ProPlus": b"06"}   # the exporter's first two bytes instead of "PK"
+
+
+def sv_config(m: int = 4, width: int = 2, scale: int = 2, expansion: int = 2, blocks=(1, 1, 1, 1),
+              embedding: int = 16) -> ERes2NetV2Config:
+    """A tiny ERes2NetV2 (other base width, scale, expansion and stem than the kit's)."""
+    stages = tuple(StageConfig(blocks=b, width=width * 2 ** i, scale=scale, out_channels=m * 2 ** i * expansion,
+                               aff_hidden=max(1, (width * 2 ** i) // 4) if i >= 2 else 0)
+                   for i, b in enumerate(blocks))
+    return ERes2NetV2Config(feat_dim=80, m_channels=m, stages=stages, fuse_hidden=stages[-1].out_channels // 4,
+                            embedding_size=embedding)
+
+
+SV = sv_config()
+SOVITS_PRO = dataclasses.replace(SOVITS, sv_channels=SV.sv_dim)
 SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
 BASE_CHARACTERS = ",.!?…-" + "零一二三四五六七八九十百千万亿点年月日号" + "abcdefghijklmnopqrstuvwxyz"
 
@@ -76,6 +95,31 @@ def write_sovits(path: Path, config: SoVITSConfig = SOVITS, seed: int = 0) -> Pa
     model = Synthesizer(config)
     weights = {k: v.half() for k, v in model.state_dict().items()}
     torch.save({"weight": weights, "config": sovits_reference_config(config), "info": "tiny random SoVITS"}, path)
+    return path
+
+
+def write_sovits_pro(path: Path, config: SoVITSConfig = SOVITS_PRO, version: str = "v2Pro", seed: int = 0) -> Path:
+    """A random v2Pro/v2ProPlus SoVITS as the trainer exports it: plain-dict fp16 weights, marker in place of PK."""
+    torch.manual_seed(seed)
+    model = Synthesizer(config)
+    weights = {k: v.half() for k, v in model.state_dict().items()}
+    reference = sovits_reference_config(config)
+    reference["model"]["version"] = version
+    buffer = io.BytesIO()
+    torch.save({"weight": weights, "config": {**reference, "version": version}, "info": "tiny random Pro"}, buffer)
+    path.write_bytes(PRO_MARKERS[version] + buffer.getvalue()[2:])
+    return path
+
+
+def write_sv(path: Path, config: ERes2NetV2Config = SV, seed: int = 0) -> Path:
+    """A random SV checkpoint in the reference format (torch.save of the plain state dict), BatchNorm perturbed."""
+    torch.manual_seed(seed)
+    net = ERes2NetV2(config).eval()
+    for module in net.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.running_mean.uniform_(-0.1, 0.1)
+            module.running_var.uniform_(0.5, 1.5)
+    torch.save(net.state_dict(), path)
     return path
 
 

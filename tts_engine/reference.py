@@ -1,16 +1,18 @@
-"""Reference clip -> VoicePrompt: semantic prompt tokens, timbre spectrogram, transcript phones/BERT.
+"""Reference clips -> VoicePrompt: semantic prompt tokens, timbre spectrograms, transcript phones/BERT.
 
-REFERENCE §2: the clip is read once, made mono, resampled to 16 kHz (HuBERT -> semantic tokens)
-and to 32 kHz (linear spectrogram for the timbre encoder). Its duration must be 3-10 s, measured
-on the 16 kHz samples before any padding. tts_engine never phonemises: the transcript's phone
-ids and language segments come from the caller (text_prep).
+REFERENCE §2: the main clip is read once, made mono, resampled to 16 kHz (HuBERT -> semantic
+tokens) and to 32 kHz (linear spectrogram for the timbre encoder). Its duration must be 3-10 s,
+measured on the 16 kHz samples before any padding. Further clips (the reference's
+``aux_ref_audio_paths``) only add their spectrograms to the timbre, which the synthesizer averages;
+v2Pro voices also need each clip's SV vector (§10.3), computed once here or handed in from a
+cache. tts_engine never phonemises: the transcript's phone ids and segments come from the caller.
 """
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Callable, Protocol, Sequence
 
 import numpy as np
 import soundfile as sf
@@ -57,6 +59,13 @@ class VoicePrompt:
     refer_spec: Tensor    # (1, spec_bins, F) linear spectrogram at 32 kHz (timbre)
     phone_ids: Tensor     # (N_p,) int64 phone ids of the clip's transcript (empty: reference-free mode)
     bert: Tensor          # (bert_dim, N_p) BERT features aligned with phone_ids
+    aux_specs: tuple[Tensor, ...] = ()    # spectrograms of further clips, averaged into the timbre
+    sv_vectors: tuple[Tensor, ...] = ()   # v2Pro: (1, sv_dim) per clip, main first; empty otherwise
+
+    @property
+    def refer_specs(self) -> tuple[Tensor, ...]:
+        """Every clip's spectrogram, the main clip first."""
+        return (self.refer_spec, *self.aux_specs)
 
     @property
     def gpt_semantic(self) -> Tensor:
@@ -64,8 +73,8 @@ class VoicePrompt:
         return self.semantic if self.phone_ids.numel() else self.semantic[:0]
 
 
-def read_reference(path: str | Path) -> ReferenceClip:
-    """Read any soundfile-readable clip, check 3-10 s, resample to 16 and 32 kHz; ReferenceAudioError otherwise."""
+def read_reference(path: str | Path, check_length: bool = True) -> ReferenceClip:
+    """Read any soundfile-readable clip, check 3-10 s (unless told not to), resample to 16 and 32 kHz."""
     path = Path(path)
     try:
         data, rate = sf.read(str(path), dtype="float32", always_2d=True)   # (n, channels)
@@ -75,7 +84,8 @@ def read_reference(path: str | Path) -> ReferenceClip:
         raise ReferenceAudioError(path, "the audio file holds no samples")
     mono = data.mean(axis=1, dtype=np.float32)
     wave16k = _resample(mono, rate, HUBERT_SAMPLE_RATE)
-    check_duration(path, wave16k.shape[0])
+    if check_length:
+        check_duration(path, wave16k.shape[0])
     return ReferenceClip(path, wave16k, _resample(mono, rate, SOVITS_SAMPLE_RATE))
 
 
@@ -107,21 +117,37 @@ def semantic_prompt(wave16k: np.ndarray, hubert: HubertFeatures, extractor: Late
     return codes[0, 0].to(torch.long)
 
 
+SVVectors = Callable[[np.ndarray], Tensor]   # a 32 kHz wave -> its (1, sv_dim) SV vector
+
+
 def build_prompt(path: str | Path, phone_ids: Sequence[int], segments: Sequence[TextSegment],
                  hubert: HubertFeatures, bert: BertFeatures, extractor: LatentExtractor,
-                 device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32) -> VoicePrompt:
-    """The VoicePrompt of one reference clip and its transcript (phones and segments from text_prep)."""
+                 device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32,
+                 aux_paths: Sequence[str | Path] = (), sv_vector: SVVectors | None = None,
+                 sv_vectors: Sequence[Tensor] | None = None) -> VoicePrompt:
+    """The VoicePrompt of a main clip and its transcript (phones and segments from text_prep), plus further clips.
+
+    For v2Pro voices pass ``sv_vector`` (computes a clip's SV vector) or ``sv_vectors`` (one per clip,
+    main first, e.g. from a profile's cache).
+    """
     clip = read_reference(path)
+    aux = [read_reference(p, check_length=False) for p in aux_paths]
     features = bert(segments).to(device=device, dtype=dtype)
     if features.shape[1] != len(phone_ids):
         raise ValueError(f"{path}: transcript segments cover {features.shape[1]} phones "
                          f"but {len(phone_ids)} phone ids were given")
-    log.debug("reference %s: %.2f s", clip.path, clip.wave16k.shape[0] / HUBERT_SAMPLE_RATE)
+    log.debug("reference %s: %.2f s (+%d clips)", clip.path, clip.wave16k.shape[0] / HUBERT_SAMPLE_RATE, len(aux))
+    if sv_vectors is None and sv_vector is not None:
+        sv_vectors = [sv_vector(c.wave32k) for c in (clip, *aux)]
+    if sv_vectors is not None and len(sv_vectors) != 1 + len(aux):
+        raise ValueError(f"{path}: {len(sv_vectors)} SV vectors for {1 + len(aux)} reference clips")
     return VoicePrompt(
         semantic=semantic_prompt(clip.wave16k, hubert, extractor),
         refer_spec=reference_spectrogram(clip.wave32k, device, dtype),
         phone_ids=torch.tensor(list(phone_ids), dtype=torch.long, device=device),
         bert=features,
+        aux_specs=tuple(reference_spectrogram(c.wave32k, device, dtype) for c in aux),
+        sv_vectors=tuple(v.to(device=device, dtype=torch.float32) for v in sv_vectors or ()),
     )
 
 

@@ -10,30 +10,11 @@ import torch
 
 from tts_engine.errors import VoiceFileError
 from tts_engine.sv.encoder import SpeakerEncoder
-from tts_engine.sv.eres2netv2 import ERes2NetV2, ERes2NetV2Config, StageConfig
+from tts_engine.sv.eres2netv2 import ERes2NetV2
 from tts_engine.sv.fbank import FRAME_LENGTH, FRAME_SHIFT, fbank, mel_filters
 from tts_engine.sv.resample import resample
 
-
-def small_config(m: int = 8, width: int = 3, scale: int = 3, expansion: int = 2, blocks=(2, 1, 2, 1),
-                 embedding: int = 12) -> ERes2NetV2Config:
-    """An ERes2NetV2 with sizes unlike the kit's (other base width, scale, expansion and stem)."""
-    stages = tuple(StageConfig(blocks=b, width=width * 2 ** i, scale=scale, out_channels=m * 2 ** i * expansion,
-                               aff_hidden=(width * 2 ** i) // 4 if i >= 2 else 0) for i, b in enumerate(blocks))
-    return ERes2NetV2Config(feat_dim=80, m_channels=m, stages=stages, fuse_hidden=stages[-1].out_channels // 4,
-                            embedding_size=embedding)
-
-
-def write_sv(path, config: ERes2NetV2Config | None = None, seed: int = 0):
-    """A random SV checkpoint in the reference format: torch.save of the plain state dict."""
-    torch.manual_seed(seed)
-    net = ERes2NetV2(config or small_config()).eval()
-    for module in net.modules():   # make the BatchNorm statistics matter
-        if isinstance(module, torch.nn.BatchNorm2d):
-            module.running_mean.uniform_(-0.1, 0.1)
-            module.running_var.uniform_(0.5, 1.5)
-    torch.save(net.state_dict(), path)
-    return path
+from tests.tiny_voice import sv_config, write_sv
 
 
 def test_fbank_frames_and_log_floor():
@@ -66,7 +47,7 @@ def test_resampler_halves_a_band_limited_tone_and_keeps_its_length_rule():
 
 
 def test_sizes_come_from_the_checkpoint_not_from_constants(tmp_path):
-    config = small_config()
+    config = sv_config(m=8, width=3, scale=3, blocks=(2, 1, 2, 1), embedding=12)
     encoder = SpeakerEncoder.load(write_sv(tmp_path / "sv.ckpt", config))
     assert encoder.network.config == config
     assert encoder.sv_dim == config.stages[-1].out_channels * 10
@@ -78,7 +59,7 @@ def test_sizes_come_from_the_checkpoint_not_from_constants(tmp_path):
 
 
 def test_stage_widths_follow_the_reference_layout():
-    net = ERes2NetV2(small_config())
+    net = ERes2NetV2(sv_config(m=8, width=3, scale=3, blocks=(2, 1, 2, 1), embedding=12))
     x = torch.randn(1, 57, 80)
     stages = net.stages(x)
     assert stages["stem"].shape[2:] == (80, 57)

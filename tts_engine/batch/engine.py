@@ -34,7 +34,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from tts_engine.batch.guards import audio_problems, retried_flag, token_problems
+from tts_engine.batch.guards import DriftGuard, audio_problems, retried_flag, token_problems
 from tts_engine.batch.options import EngineOptions
 from tts_engine.batch.pipeline import Pipeline
 from tts_engine.batch.scheduler import SemanticRequest, SemanticScheduler
@@ -75,6 +75,14 @@ class _Take:
 
     audio: np.ndarray
     problems: list[str]
+    similarity: float | None = None   # speaker similarity to the voice (with a drift guard)
+
+    def better_than(self, other: _Take | None) -> bool:
+        """Fewer problems wins; on a tie, the higher speaker similarity."""
+        if other is None or len(self.problems) != len(other.problems):
+            return other is None or len(self.problems) < len(other.problems)
+        mine, theirs = self.similarity, other.similarity
+        return mine is not None and (theirs is None or mine > theirs)
 
 
 class GSVEngine:
@@ -86,15 +94,16 @@ class GSVEngine:
 
     name = ENGINE_NAME
 
-    def __init__(self, voice: Voice, prompt: VoicePrompt, options: EngineOptions = EngineOptions()) -> None:
+    def __init__(self, voice: Voice, prompt: VoicePrompt, options: EngineOptions = EngineOptions(),
+                 drift: DriftGuard | None = None) -> None:
         self.voice = voice
         self.prompt = prompt
         self.options = options
+        self.drift = drift              # speaker-drift guard (None: off)
         self.sample_rate = voice.sample_rate
         self.times = StageTimes()
         self._fingerprint: str | None = None
-        with torch.inference_mode():   # the timbre is the prompt's: computed once, shared by every sentence
-            self._ge = voice.synthesizer.timbre([prompt.refer_spec.to(voice.device, voice.sovits_dtype)])  # (1, gin, 1)
+        self._ge = voice.timbre(prompt)   # the prompt's clips combined once, shared by every sentence: (1, gin, 1)
 
     def fingerprint(self) -> str:
         """Hash of the engine version, its audio options (not the throughput ones), the voice's weights and dtype,
@@ -109,8 +118,12 @@ class GSVEngine:
                 for name, tensor in sorted(module.state_dict().items()):
                     digest.update(name.encode())
                     digest.update(_tensor_bytes(tensor))
-            for tensor in (self.prompt.semantic, self.prompt.refer_spec, self.prompt.phone_ids, self.prompt.bert):
+            for tensor in (self.prompt.semantic, self.prompt.refer_spec, self.prompt.phone_ids, self.prompt.bert,
+                           *self.prompt.aux_specs, *self.prompt.sv_vectors):
                 digest.update(_tensor_bytes(tensor))
+            if self.drift is not None:   # the guard decides which take is kept
+                digest.update(f"drift:{self.drift.threshold!r}".encode())
+                digest.update(_tensor_bytes(self.drift.reference))
             self._fingerprint = digest.hexdigest()
         return self._fingerprint
 
@@ -157,8 +170,15 @@ class GSVEngine:
                 problems = [] if forced is not None else (
                     token_problems(g.tokens.tolist(), g.hit_eos, len(jobs[i].phone_ids), guards)
                     + audio_problems(wave, guards))
-                if takes[i] is None or len(problems) < len(takes[i].problems):
-                    takes[i] = _Take(wave, problems)
+                similarity = None
+                if self.drift is not None and forced is None:
+                    t_sv = time.perf_counter()
+                    similarity = self.drift.similarity(wave, self.sample_rate)
+                    self.times.extra["sv"] = self.times.extra.get("sv", 0.0) + time.perf_counter() - t_sv
+                    problems += self.drift.problems(similarity)
+                take = _Take(wave, problems, similarity)
+                if take.better_than(takes[i]):
+                    takes[i] = take
                 retries[i] = attempt
                 if problems and attempt < attempts - 1:
                     still.append(i)

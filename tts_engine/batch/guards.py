@@ -2,17 +2,25 @@
 
 Failures: decoding that never reaches EOS (it runs to the token budget), stops far too early or
 runs far too long for the sentence's phone count, loops (an n-gram of semantic tokens, or one
-token, repeated far more than speech does), and silent or clipped audio. The engine retries a
+token, repeated far more than speech does), silent or clipped audio, and speaker drift (the take
+no longer sounds like the voice: its speaker embedding's cosine similarity to the voice's
+reference embedding falls below the voice's own calibrated threshold). The engine retries a
 failing sentence with another seed a bounded number of times and flags it if it still fails.
 """
 from __future__ import annotations
 
 import math
+import statistics
 from collections import Counter
 from dataclasses import dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import torch
+
+    from tts_engine.sv.encoder import SpeakerEncoder
 
 from tts_engine.gpt.decode import MAX_STEPS
 
@@ -23,6 +31,11 @@ LOOP = "loop"
 SILENT = "silent"
 CLIPPED = "clipped"
 RETRIED = "retried"        # flagged as "retried:N"
+DRIFT = "drift"            # flagged as "drift:0.41" (the kept take's similarity)
+DRIFT_SPREAD = 3.0         # the threshold lies this many standard deviations below the voice's mean similarity
+MIN_DRIFT_SPREAD = 0.02    # a floor on that deviation, so a few near-identical takes cannot make it hair-trigger
+MIN_CALIBRATION_TAKES = 2
+MIN_DRIFT_SECONDS = 0.5    # shorter takes carry too little speech to judge the speaker by
 
 
 @dataclass(frozen=True)
@@ -105,3 +118,43 @@ def max_ngram_repeats(tokens: Sequence[int], n: int) -> int:
 def retried_flag(retries: int) -> str:
     """The flag recording that a sentence needed `retries` extra attempts."""
     return f"{RETRIED}:{retries}"
+
+
+def drift_threshold(similarities: Sequence[float]) -> float:
+    """A voice's drift threshold from the similarities of takes it speaks normally: mean - 3 * spread.
+
+    The spread is the sample standard deviation, floored at MIN_DRIFT_SPREAD; the threshold also
+    stays MIN_DRIFT_SPREAD below the lowest calibration similarity (the voice's own takes must pass).
+    """
+    if len(similarities) < MIN_CALIBRATION_TAKES:
+        raise ValueError(f"calibration needs at least {MIN_CALIBRATION_TAKES} takes, got {len(similarities)}")
+    spread = max(statistics.stdev(similarities), MIN_DRIFT_SPREAD)
+    threshold = min(statistics.fmean(similarities) - DRIFT_SPREAD * spread, min(similarities) - MIN_DRIFT_SPREAD)
+    return max(threshold, -1.0)
+
+
+def drift_flag(similarity: float) -> str:
+    """The flag recording a take's speaker similarity below the voice's threshold."""
+    return f"{DRIFT}:{similarity:.2f}"
+
+
+class DriftGuard:
+    """Listens to each take with the SV model and compares it with the voice's reference embedding."""
+
+    def __init__(self, encoder: SpeakerEncoder, reference: torch.Tensor, threshold: float) -> None:
+        if not -1.0 <= threshold <= 1.0:
+            raise ValueError(f"a cosine-similarity threshold lies in [-1, 1], got {threshold}")
+        self.encoder = encoder
+        self.reference = reference
+        self.threshold = threshold
+
+    def similarity(self, audio: np.ndarray, sample_rate: int) -> float | None:
+        """Cosine similarity of a take to the reference; None for takes too short to judge."""
+        if audio.size < MIN_DRIFT_SECONDS * sample_rate:
+            return None
+        embedding = self.encoder.speaker_embedding(audio)
+        return None if embedding is None else self.encoder.similarity(embedding, self.reference)
+
+    def problems(self, similarity: float | None) -> list[str]:
+        """The drift flag when the similarity is below the threshold."""
+        return [drift_flag(similarity)] if similarity is not None and similarity < self.threshold else []
