@@ -45,6 +45,8 @@ def read_epub(path: Path, *, alt_text: bool = False) -> DraftBook:
         package = load_package(path, archive)
     docs = _documents(path, package, alt_text)
     if not any(doc.blocks for _, doc in docs):
+        if package.encrypted:
+            raise BookError(path, "DRM-encrypted EPUB (content documents are encrypted)")
         raise BookError(path, "EPUB has no readable text in its spine")
     offsets = _offsets(docs)
     entries, landmarks = _navigation(path, package)

@@ -6,6 +6,7 @@ import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
+from urllib.parse import unquote
 
 from ebooklib import epub as ebooklib_epub
 from lxml import etree
@@ -13,7 +14,7 @@ from lxml import etree
 from text_prep.book import BookMetadata
 from text_prep.errors import BookError
 from text_prep.ingest.safexml import UnsafeXmlError, local_name, parse_xml
-from text_prep.ingest.safezip import SafeZip
+from text_prep.ingest.safezip import SafeZip, member_key
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +49,17 @@ class EpubPackage:
     nav: tuple[str, bytes] | None = None
     ncx: tuple[str, bytes] | None = None
     guide: list[dict[str, str]] = field(default_factory=list)
+    encrypted: frozenset[str] = frozenset()  # members that cannot be read (encrypted, not obfuscated fonts)
 
 
 def load_package(path: Path, archive: SafeZip) -> EpubPackage:
-    """Validate container, package and encryption, then load the package with ebooklib."""
+    """Validate container and package, note encrypted members, then load the package with ebooklib."""
     opf_path = _package_path(path, archive)
+    encrypted = _encrypted_members(path, archive)
+    if opf_path in encrypted:
+        raise BookError(path, "DRM-encrypted EPUB (the package document is encrypted)")
     _check_package(path, archive, opf_path)
-    _refuse_drm(path, archive)
-    reader = _CheckedReader(path, archive, opf_path)
+    reader = _CheckedReader(path, archive, opf_path, encrypted)
     try:
         book = reader.load()
     except (ebooklib_epub.EpubException, etree.LxmlError, KeyError, AttributeError, TypeError, ValueError) as exc:
@@ -63,7 +67,7 @@ def load_package(path: Path, archive: SafeZip) -> EpubPackage:
     opf_dir = posixpath.dirname(opf_path)
 
     def member(item: ebooklib_epub.EpubItem) -> str:
-        return posixpath.normpath(posixpath.join(opf_dir, item.file_name))
+        return member_key(posixpath.join(opf_dir, item.file_name))
 
     documents = _spine_documents(book, member, reader.missing)
     nav_item = next((i for i in book.get_items() if isinstance(i, ebooklib_epub.EpubNav)), None)
@@ -77,17 +81,19 @@ def load_package(path: Path, archive: SafeZip) -> EpubPackage:
         nav=(member(nav_item), nav_item.content) if nav_item is not None and nav_item.content else None,
         ncx=(member(ncx_item), ncx_item.content) if ncx_item is not None and ncx_item.content else None,
         guide=[g for g in getattr(book, "guide", []) if isinstance(g, dict)],
+        encrypted=frozenset(encrypted),
     )
 
 
 class _CheckedReader(ebooklib_epub.EpubReader):
     """ebooklib's reader fed from a SafeZip: missing members warn instead of failing; we parse TOCs ourselves."""
 
-    def __init__(self, path: Path, archive: SafeZip, opf_path: str) -> None:
+    def __init__(self, path: Path, archive: SafeZip, opf_path: str, encrypted: dict[str, str]) -> None:
         super().__init__(str(path), {"ignore_ncx": True})
         self.archive = archive
         self.opf_file = opf_path
         self.opf_dir = posixpath.dirname(opf_path)
+        self.encrypted = encrypted
         self.missing: set[str] = set()
         self.spine_toc = ""
 
@@ -95,7 +101,12 @@ class _CheckedReader(ebooklib_epub.EpubReader):
         self._load_opf_file()
 
     def read_file(self, name: str) -> bytes:
-        name = posixpath.normpath(name)
+        name = member_key(name)
+        if name in self.encrypted:
+            if not name.lower().endswith(_FONT_EXTENSIONS):  # fonts are never read anyway
+                log.warning("%s: cannot read %s: encrypted (%s); skipping it",
+                            self.file_name, name, self.encrypted[name] or "unknown algorithm")
+            return b""
         if name in self.archive:
             return self.archive.read(name)
         if name == self.opf_file:
@@ -154,19 +165,21 @@ def _check_package(path: Path, archive: SafeZip, opf_path: str) -> None:
         raise BookError(path, "package spine is empty")
 
 
-def _refuse_drm(path: Path, archive: SafeZip) -> None:
-    """Raise if META-INF/encryption.xml encrypts anything but (obfuscated) fonts."""
+def _encrypted_members(path: Path, archive: SafeZip) -> dict[str, str]:
+    """Members META-INF/encryption.xml lists, with their algorithm (fonts obfuscated the standard ways excepted)."""
     if ENCRYPTION not in archive:
-        return
+        return {}
     root = _parse_member(path, archive, ENCRYPTION, ENCRYPTION)
+    encrypted: dict[str, str] = {}
     for data in root.iter():
         if local_name(data) != "encrypteddata":
             continue
         method = next((e.get("Algorithm", "") for e in data.iter() if local_name(e) == "encryptionmethod"), "")
-        uris = [e.get("URI", "") for e in data.iter() if local_name(e) == "cipherreference"]
-        if method in _FONT_OBFUSCATION or all(u.lower().endswith(_FONT_EXTENSIONS) for u in uris):
-            continue
-        raise BookError(path, "DRM-encrypted EPUB (content documents are encrypted)")
+        for ref in (e for e in data.iter() if local_name(e) == "cipherreference"):
+            uri = member_key(unquote(ref.get("URI", "").strip()))
+            if not (method in _FONT_OBFUSCATION and uri.lower().endswith(_FONT_EXTENSIONS)):
+                encrypted[uri] = method
+    return encrypted
 
 
 def _spine_documents(

@@ -9,6 +9,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from text_prep.ingest.html_text import epub_types
+from text_prep.ingest.safezip import member_key
 from text_prep.ingest.safexml import local_name, parse_xhtml, parse_xml
 from text_prep.ingest.spacing import collapse_whitespace
 
@@ -40,7 +41,7 @@ def resolve_href(base_path: str, href: str) -> tuple[str, str] | None:
     if not href or _SCHEME.match(href):
         return None
     target, _, fragment = href.partition("#")
-    path = posixpath.normpath(posixpath.join(posixpath.dirname(base_path), unquote(target))) if target else base_path
+    path = member_key(posixpath.join(posixpath.dirname(base_path), unquote(target))) if target else base_path
     return path, unquote(fragment)
 
 

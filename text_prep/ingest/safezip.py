@@ -1,12 +1,21 @@
-"""A zip archive opened defensively: members escaping the archive, zip bombs and oversize files are refused."""
+"""A zip archive opened defensively: members escaping the archive, zip bombs and oversize files are refused.
+
+Member names are UTF-8 (as OCF requires, also where a zip tool did not set the UTF-8 flag) and are
+compared in Unicode NFC: a manifest naming "café.xhtml" composed finds a member stored decomposed
+(as macOS tools write it), and the other way round.
+"""
 from __future__ import annotations
 
 import posixpath
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from text_prep.errors import BookError
+
+
+_UTF8_FLAG = 0x800  # general purpose bit 11: the name is UTF-8
 
 
 @dataclass(frozen=True)
@@ -51,7 +60,7 @@ class SafeZip:
                 raise BookError(self.path, f"archive member looks like a zip bomb: {name}")
             total += info.file_size
             if not info.is_dir():
-                members[posixpath.normpath(name)] = info
+                members[member_key(_utf8_name(info))] = info
         if total > self.limits.max_total_bytes:
             raise BookError(self.path, f"archive expands to {total} bytes (limit {self.limits.max_total_bytes})")
         return members
@@ -61,11 +70,11 @@ class SafeZip:
         return list(self._members)
 
     def __contains__(self, name: str) -> bool:
-        return posixpath.normpath(name) in self._members
+        return member_key(name) in self._members
 
     def read(self, name: str) -> bytes:
         """The member's bytes, never more than its declared size; KeyError if absent."""
-        info = self._members[posixpath.normpath(name)]
+        info = self._members[member_key(name)]
         try:
             with self._zip.open(info) as stream:
                 data = stream.read(info.file_size + 1)
@@ -84,6 +93,21 @@ class SafeZip:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _utf8_name(info: zipfile.ZipInfo) -> str:
+    """The member's name as UTF-8 (OCF's encoding) even when the archive did not set the zip UTF-8 flag."""
+    if info.flag_bits & _UTF8_FLAG:
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("utf-8")  # zipfile decoded the raw bytes as cp437
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return info.filename
+
+
+def member_key(name: str) -> str:
+    """How member names are compared: normalised path, Unicode NFC."""
+    return unicodedata.normalize("NFC", posixpath.normpath(name))
 
 
 def _escapes(name: str) -> bool:

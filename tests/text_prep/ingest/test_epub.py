@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import logging
+import shutil
+import subprocess
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -296,3 +299,96 @@ def test_corrupt_zip_and_hostile_archives(tmp_path: Path) -> None:
         read_epub(bomb)
     with pytest.raises(BookError, match="too large"):
         SafeZip(bomb, ZipLimits(max_member_bytes=1024))
+
+
+# Valid EPUBs that used to be refused (issue 12): epubcheck 4.2 reports no error for any of these fixtures.
+EPUB3_MODIFIED = '<meta property="dcterms:modified">2024-01-01T00:00:00Z</meta>'
+UNKNOWN_CIPHER = "urn:example:vendor-cipher"
+
+
+def encryption_xml(*uris: str, algorithm: str = UNKNOWN_CIPHER) -> bytes:
+    refs = "".join(
+        f'<enc:EncryptedData><enc:EncryptionMethod Algorithm="{algorithm}"/>'
+        f'<enc:CipherData><enc:CipherReference URI="{uri}"/></enc:CipherData></enc:EncryptedData>'
+        for uri in uris
+    )
+    return (
+        '<encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container" '
+        f'xmlns:enc="http://www.w3.org/2001/04/xmlenc#">{refs}</encryption>'
+    ).encode()
+
+
+def encrypted_picture_epub(path: Path) -> Path:
+    docs = {"a.xhtml": xhtml('<h1 id="c1">One</h1><p>Readable text.</p><img src="pic.png" alt="a picture"/>')}
+    return make_epub(
+        path, docs, nav=nav_doc('<li><a href="a.xhtml#c1">One</a></li>'), spine=["a.xhtml"],
+        manifest_extra='<item id="pic" href="pic.png" media-type="image/png"/>', metadata_extra=EPUB3_MODIFIED,
+        extra={"META-INF/encryption.xml": encryption_xml("OEBPS/pic.png"), "OEBPS/pic.png": b"\x00sealed" * 8},
+    )
+
+
+class _ZipInfoWithoutUtf8Flag(zipfile.ZipInfo):
+    """Writes a UTF-8 name without setting the zip UTF-8 flag, as some EPUB tools do."""
+
+    def _encodeFilenameFlags(self) -> tuple[bytes, int]:
+        return self.filename.encode("utf-8"), self.flag_bits & ~0x800
+
+
+def unicode_names_epub(path: Path, archive_form: str, package_form: str, utf8_flag: bool = True) -> Path:
+    """An EPUB whose content file is named "café.xhtml" in one Unicode form in the archive, another in the OPF/nav."""
+    archive_name = unicodedata.normalize(archive_form, "café.xhtml")
+    name = unicodedata.normalize(package_form, "café.xhtml")
+    make_epub(path, {name: xhtml('<h1 id="c1">Café</h1><p>Composed names.</p>')},
+              nav=nav_doc(f'<li><a href="{name}#c1">Café</a></li>'), spine=[name], metadata_extra=EPUB3_MODIFIED)
+    with zipfile.ZipFile(path) as archive:
+        members = [(info, archive.read(info)) for info in archive.infolist()]
+    with zipfile.ZipFile(path, "w") as archive:
+        for info, data in members:
+            name_out = "OEBPS/" + archive_name if info.filename.endswith(name) else info.filename
+            out = zipfile.ZipInfo(name_out, info.date_time) if utf8_flag else _ZipInfoWithoutUtf8Flag(name_out, info.date_time)
+            archive.writestr(out, data)
+    return path
+
+
+def test_unknown_encryption_of_a_picture_warns_and_reads_the_text(tmp_path: Path,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        book = read_epub(encrypted_picture_epub(tmp_path / "sealed-picture.epub"))
+    assert [c.paragraphs for c in book.chapters] == [["One", "Readable text."]]
+    assert "OEBPS/pic.png" in caplog.text and UNKNOWN_CIPHER in caplog.text
+
+
+def test_some_encrypted_documents_are_skipped_and_all_encrypted_is_refused(tmp_path: Path,
+                                                                           caplog: pytest.LogCaptureFixture) -> None:
+    docs = {"a.xhtml": xhtml("<p>Sealed.</p>"), "b.xhtml": xhtml("<p>Open.</p>")}
+    partly = make_epub(tmp_path / "partly.epub", docs, extra={"META-INF/encryption.xml": encryption_xml("OEBPS/a.xhtml")})
+    with caplog.at_level(logging.WARNING):
+        assert [p for c in read_epub(partly).chapters for p in c.paragraphs] == ["Open."]
+    assert "cannot read OEBPS/a.xhtml" in caplog.text
+    sealed = make_epub(tmp_path / "sealed.epub", docs,
+                       extra={"META-INF/encryption.xml": encryption_xml("OEBPS/a.xhtml", "OEBPS/b.xhtml")})
+    with pytest.raises(BookError, match="DRM-encrypted"):
+        read_epub(sealed)
+
+
+@pytest.mark.parametrize(
+    ("archive_form", "package_form", "utf8_flag"),
+    [("NFC", "NFD", True), ("NFD", "NFC", True), ("NFD", "NFD", False), ("NFC", "NFC", False)],
+)
+def test_unicode_file_names_in_either_form_and_without_the_utf8_flag(
+    tmp_path: Path, archive_form: str, package_form: str, utf8_flag: bool
+) -> None:
+    path = unicode_names_epub(tmp_path / "names.epub", archive_form, package_form, utf8_flag)
+    book = read_epub(path)
+    assert [(c.title, c.paragraphs) for c in book.chapters] == [("Café", ["Café", "Composed names."])]
+
+
+def test_issue12_fixtures_are_valid_for_epubcheck(tmp_path: Path) -> None:
+    jar = shutil.which("epubcheck")
+    java = shutil.which("java")
+    if jar is None or java is None:
+        pytest.skip("epubcheck (Debian package) and java are not installed")
+    for path in (encrypted_picture_epub(tmp_path / "sealed-picture.epub"),
+                 unicode_names_epub(tmp_path / "names.epub", "NFD", "NFD", utf8_flag=False)):
+        run = subprocess.run([java, "-jar", jar, str(path)], capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0 and "0 errors" in run.stdout + run.stderr, run.stdout + run.stderr

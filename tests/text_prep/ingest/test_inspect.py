@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.text_prep.ingest.test_epub import make_epub, nav_doc, xhtml
+from tests.text_prep.ingest.test_epub import encryption_xml, make_epub, nav_doc, xhtml
 from text_prep.ingest.inspect import inspect_book
 
 REPO = Path(__file__).resolve().parents[3]
@@ -54,6 +54,11 @@ def test_cli_exit_codes_and_one_line_errors(tmp_path: Path) -> None:
     (tmp_path / "binary.txt").write_bytes(bytes(range(256)) * 20)
     binary = run_cli("inspect", str(tmp_path / "binary.txt"))
     assert binary.returncode == 2 and ONE_LINE_ERROR.match(binary.stderr), binary.stderr
+    sealed = make_epub(tmp_path / "sealed.epub", {"a.xhtml": xhtml("<p>Sealed.</p>")},
+                       extra={"META-INF/encryption.xml": encryption_xml("OEBPS/a.xhtml")})
+    refused = run_cli("inspect", str(sealed))
+    last = refused.stderr.splitlines()[-1]
+    assert refused.returncode == 2 and last == f"error: {sealed}: DRM-encrypted EPUB (content documents are encrypted)"
 
 
 @pytest.mark.slow  # ~57 CLI subprocesses: about 8 s on two idle cores
