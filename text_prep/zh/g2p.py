@@ -1,9 +1,10 @@
 """Chinese G2P: spoken-form Chinese text -> GPT-SoVITS initials/finals, word2ph and the BERT-ready norm_text.
 
 Steps (REFERENCE §6.2-6.6): punctuation mapped to ``! ? … , . -`` and everything else that is not a Chinese
-character removed; citation pinyin for the whole run from ``text_prep.zh.pinyin`` (sentence context);
-jieba words tagged with jieba's dictionary parts of speech; tone sandhi; erhua (v2 only); each syllable
-becomes two phones (word2ph 2), each punctuation mark one phone (word2ph 1).
+character removed; citation pinyin for the whole run from ``text_prep.zh.pinyin`` (sentence context), with
+pypinyin's word tones where the syllable agrees; jieba.posseg words and tags (``text_prep.zh.pos_words``);
+the reference's tone sandhi and erhua (v2 only); each syllable becomes two phones (word2ph 2), each
+punctuation mark one phone (word2ph 1).
 Characters with no known reading are dropped with a warning. Lexicon words keep the user's reading.
 """
 from __future__ import annotations
@@ -12,9 +13,9 @@ import logging
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Callable, Sequence
+from typing import Sequence
 
-from text_prep.zh.jieba_words import jieba_module
+from text_prep.zh.pos_words import pos_words
 from text_prep.phones.langseg import HAN_CLASS
 from text_prep.phones.lexicon import ZhEntry
 from text_prep.zh.pinyin_phones import is_syllable, syllable_phones
@@ -48,15 +49,6 @@ def clean_text(text: str) -> str:
     return _PUNCT_RUN.sub(r"\1", kept)
 
 
-@lru_cache(maxsize=1)
-def _tagger() -> Callable[[str], list[tuple[str, str]]]:
-    """jieba's part-of-speech segmenter (initialised once): text -> [(word, tag)]."""
-    jieba_module()
-    import jieba.posseg
-
-    return lambda text: [(pair.word, pair.flag) for pair in jieba.posseg.lcut(text)]
-
-
 @lru_cache(maxsize=65536)
 def dictionary_tones(word: str) -> tuple[str, ...]:
     """pypinyin's tone3 reading of a whole word (its phrase dictionary), neutral tones as 5."""
@@ -80,7 +72,7 @@ def reference_tones(word: str, pinyins: Sequence[str]) -> tuple[str, ...]:
 def _tagged(text: str, mark: str) -> list[tuple[str, str]]:
     """posseg words of ``text`` segmented with the clause's closing ``mark`` after it, as the reference does
     (jieba keeps a "." in the same block as the characters before it, which can change the words)."""
-    pairs = _tagger()(text + mark) if mark else _tagger()(text)
+    pairs = pos_words(text + mark)
     out: list[tuple[str, str]] = []
     used = 0
     for token, tag in pairs:
