@@ -1,6 +1,6 @@
 """The whole book as one M4B: AAC in MP4 with chapter marks, tags and cover art, built from the chapter MP3s.
 
-Each chapter's MP3 parts are decoded (sample-exact) and encoded once into a raw AAC (ADTS) segment kept under
+Each chapter's MP3 parts are decoded (gapless, sample-exact) and encoded once by ffmpeg into a raw AAC (ADTS) segment kept under
 the work folder, keyed by the MP3s' content; the M4B is those segments joined by ffmpeg without re-encoding
 (``-c copy``), so when one chapter changes only its segment is encoded again. The MP3s are already normalised,
 so the M4B has their loudness. Everything streams through ffmpeg: memory stays flat for any book length.
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from flows.audio.ffmpeg import AAC_FRAME_SAMPLES, AAC_PRIMING_SAMPLES, decoded_blocks, encode_aac_file, run_ffmpeg
+from flows.audio.ffmpeg import AAC_FRAME_SAMPLES, AAC_PRIMING_SAMPLES, OUTPUT_CHANNELS, run_ffmpeg
 from flows.audio.samples import OUTPUT_SAMPLE_RATE
 from flows.delivery.info import BookInfo, ChapterAudio
 from flows.errors import OutputError
@@ -98,8 +98,7 @@ def chapter_segment(chapter: ChapterAudio, work_dir: Path) -> Segment:
     tmp = work_dir / f".{key}.{os.getpid()}{SEGMENT_SUFFIX}{PARTIAL_SUFFIX}"
     try:
         work_dir.mkdir(parents=True, exist_ok=True)
-        stream = itertools.chain.from_iterable(decoded_blocks(part, OUTPUT_SAMPLE_RATE) for part in chapter.parts)
-        encode_aac_file(stream, tmp, OUTPUT_SAMPLE_RATE, M4B_BITRATE)
+        _encode_segment(chapter.parts, tmp)
         n_frames = adts_frames(tmp)
         os.replace(tmp, path)
         atomic_write_text(count_path, str(n_frames))
@@ -108,6 +107,15 @@ def chapter_segment(chapter: ChapterAudio, work_dir: Path) -> Segment:
     finally:
         tmp.unlink(missing_ok=True)
     return Segment(path, n_frames, encoded=True)
+
+
+def _encode_segment(parts: Sequence[Path], dest: Path) -> None:
+    """Decode the MP3 parts (gapless, sample-exact) and encode them as one ADTS stream, all inside ffmpeg."""
+    inputs = [arg for part in parts for arg in ("-i", str(part))]
+    joined = "".join(f"[{i}:a:0]" for i in range(len(parts))) + f"concat=n={len(parts)}:v=0:a=1[out]"
+    run_ffmpeg([*inputs, "-filter_complex", joined, "-map", "[out]", "-map_metadata", "-1",
+                "-ar", str(OUTPUT_SAMPLE_RATE), "-ac", str(OUTPUT_CHANNELS), "-c:a", "aac", "-b:a", M4B_BITRATE,
+                "-f", "adts", str(dest)], "encode", dest)
 
 
 def _meta(value: str) -> str:
