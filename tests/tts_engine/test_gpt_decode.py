@@ -93,3 +93,24 @@ def test_a_batch_row_decodes_as_it_would_alone(model, inputs):
     together = generate(model, [r[0] for r in rows], [r[1] for r in rows], prompt, options,
                         seeds=[r[2] for r in rows], max_steps=40)
     assert all(torch.equal(a, t.tokens) for a, t in zip(alone, together))
+
+
+def test_a_decode_step_never_waits_for_the_host(model, inputs, monkeypatch):
+    from tts_engine.gpt.rows import DecodeRows, RowRequest
+
+    phones, bert, prompt = inputs
+    rows = DecodeRows(model, prompt, SamplingOptions(), rows=3, capacity=phones.numel() + prompt.numel() + 30,
+                      max_budget=30)
+    rows.admit([0, 2], [RowRequest(phones, bert, 1, 30), RowRequest(phones[:5], bert[:, :5], 2, 30)])
+    t_kv = rows.plan(3, 4, 8)
+
+    def host_sync(*args, **kwargs):
+        raise AssertionError("host sync inside the decode step")
+    for name in ("item", "tolist", "__bool__", "__int__", "__float__", "__index__", "numpy", "cpu"):
+        monkeypatch.setattr(torch.Tensor, name, host_sync)
+    with torch.inference_mode():
+        for _ in range(4):
+            rows.step(3, t_kv)
+    monkeypatch.undo()
+    assert [len(g.tokens) for _, g in rows.collect([0, 2])] == []        # still decoding
+    assert rows.n_out.tolist()[0] == 4 and rows.n_out.tolist()[2] == 4

@@ -184,14 +184,14 @@ class DecodeRows:
         stop = live & ((work.argmax(dim=-1) == cfg.eos) | (token == cfg.eos))
         cap = live & ~stop & ~forced & (idx == self.budget[:width] - 1)   # the reference drops this sample
         append = live & ~stop & ~cap
-        rows = torch.arange(width, device=self.device)
-        column = idx.clamp(max=self.max_budget - 1)
-        self.out[rows, column] = torch.where(append, token, self.out[rows, column])
+        column = idx.clamp(max=self.max_budget - 1).unsqueeze(1)
+        out = self.out[:width]
+        out.scatter_(1, column, torch.where(append, token, out.gather(1, column).squeeze(1)).unsqueeze(1))
         done_forced = append & forced & (idx + 1 == self.budget[:width])
         ended = stop | cap | done_forced
         self.hit_eos[:width] = torch.where(ended, stop | done_forced, self.hit_eos[:width])
         self.n_out[:width] = torch.where(live, idx + append.long(), self.n_out[:width])
-        self.seen[rows, token] = True
+        self.seen[:width].scatter_(1, token.unsqueeze(1), True)
         self.live_steps += live.sum()
         still = live & ~ended
         self.live[:width] = still
