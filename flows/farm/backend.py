@@ -161,7 +161,7 @@ def configured_url() -> str:
     """``PREFECT_API_URL`` from the environment or the active Prefect profile ('' when none)."""
     from prefect.settings import PREFECT_API_URL
 
-    return PREFECT_API_URL.value() or ""
+    return os.environ.get("PREFECT_API_URL") or PREFECT_API_URL.value() or ""
 
 
 def api_url() -> str:

@@ -51,7 +51,7 @@ class CatalogueReport:
 @flow(name="bookvoice-nightly", persist_result=False, log_prints=False)
 def render_catalogue(folder: str, farm: bool = False) -> dict:
     """Render every project under ``folder`` whose inputs changed; failures are reported, not raised."""
-    from flows.pipeline.render import render_book
+    from flows.pipeline.flow import render_book
 
     report = CatalogueReport()
     for project_dir in catalogue_projects(Path(folder)):

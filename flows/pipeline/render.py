@@ -1,11 +1,9 @@
 """The render: plan every chapter, one synthesis session for the whole book, chapters assembled as they complete.
 
 ``run_render`` is what ``bookvoice render``, ``rerender`` and the studio call. It opens the project and
-plans every selected chapter without Prefect; when nothing needs synthesis or assembly it returns at
-once (a no-op render never waits for an orchestrator). Otherwise it runs the ``bookvoice-render``
-Prefect flow on the configured or per-user server: one synthesis session (the local engine, or the
-farm's workers) fed with every missing sentence, and ``export_chapter`` tasks on a thread pool that
-assemble and encode each chapter the moment its last sentence is cached.
+plans every selected chapter without Prefect (not even importing it); when nothing needs synthesis or
+assembly it returns at once, so a no-op render never waits for an orchestrator. Otherwise it runs the
+``bookvoice-render`` Prefect flow (``flows.pipeline.flow``) on the configured or per-user server.
 """
 from __future__ import annotations
 
@@ -18,12 +16,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Sequence
 
-from prefect import flow, task
-from prefect.cache_policies import NONE as NO_CACHE
-
 from flows.audio.export import Tags
 from flows.config.project import Project
-from flows.errors import OutputError
 from flows.pipeline import progress
 from flows.pipeline.chapter import input_hash, write_chapter
 from flows.pipeline.plan import ChapterPlan, plan_chapters
@@ -33,14 +27,10 @@ from flows.report.html import write_report_html
 from flows.report.model import ChapterManifest, ChapterOutput, ChapterReport, RunReport
 from flows.store.cache import SentenceCache
 from flows.store.fsio import atomic_write_text, remove_partials
-from text_prep.errors import InputFileError
 from tts_engine.engine import SentenceJob
-from tts_engine.errors import EngineError
 
 log = logging.getLogger(__name__)
 
-IO_RETRIES = 2
-IO_RETRY_DELAY_S = 2
 
 
 @dataclass
@@ -95,21 +85,6 @@ def prepare(workspace: Workspace, force: Sequence[str] = ()) -> Prepared:
     return prepared
 
 
-def _transient(_task: object, _run: object, state: object) -> bool:
-    """Retry condition for I/O tasks: retry OS hiccups, never bad input, engine errors or a full disk."""
-    try:
-        state.result()  # type: ignore[attr-defined]
-    except (InputFileError, EngineError):
-        return False
-    except OutputError as exc:
-        return "disk full" not in exc.problem
-    except OSError:
-        return True
-    except Exception:  # noqa: BLE001 - anything else is a bug, not a transient failure
-        return False
-    return False
-
-
 def assemble_chapter(plan: ChapterPlan, tags: Tags, project: Project, cache: SentenceCache,
                      wanted: str) -> ChapterOutput:
     """Assemble one chapter from the cache, write its files and record its manifest."""
@@ -118,15 +93,8 @@ def assemble_chapter(plan: ChapterPlan, tags: Tags, project: Project, cache: Sen
     return output
 
 
-export_chapter = task(assemble_chapter, name="export_chapter", retries=IO_RETRIES,
-                      retry_delay_seconds=IO_RETRY_DELAY_S, retry_condition_fn=_transient,
-                      cache_policy=NO_CACHE, persist_result=False)
-
-
-@task(retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAY_S, retry_condition_fn=_transient,
-      cache_policy=NO_CACHE, persist_result=False)
-def write_report(report: RunReport, path: Path) -> None:
-    """Write ``out/report.json`` and the page made from it, ``out/report.html``, atomically (I/O: retried)."""
+def publish_report(report: RunReport, path: Path) -> None:
+    """Write ``out/report.json`` and the page made from it, ``out/report.html``, atomically."""
     atomic_write_text(path, report.to_json())
     write_report_html(path)
 
@@ -140,7 +108,7 @@ def _remove_stale_files(out_dir: Path, keep: set[str]) -> None:
 
 
 def execute(prepared: Prepared, source: SentenceSource, assemble: Callable[[ChapterPlan], object],
-            stats: SessionStats) -> dict:
+            stats: SessionStats, write_report: Callable[[RunReport, Path], None] = publish_report) -> dict:
     """Run the session, collect every chapter, write the report; returns the totals."""
     ws = prepared.workspace
     sink = progress.current()
@@ -197,7 +165,13 @@ def _kept_files(ws: Workspace, reports: list[ChapterReport]) -> set[str]:
 _PREPARED: dict[str, Prepared] = {}    # plans handed from run_render to the flow in the same process
 
 
-def _source(prepared: Prepared, farm: bool) -> tuple[SentenceSource, SessionStats]:
+def take_prepared(token: str) -> Prepared | None:
+    """The plan ``run_render`` made for the flow it is starting (None when the flow runs elsewhere)."""
+    return _PREPARED.pop(token, None)
+
+
+def local_source(prepared: Prepared, farm: bool) -> tuple[SentenceSource, SessionStats]:
+    """Where the audio comes from: the farm's workers, or this process's engine."""
     ws = prepared.workspace
     if farm:
         from flows.farm.shards import FarmSource
@@ -206,28 +180,6 @@ def _source(prepared: Prepared, farm: bool) -> tuple[SentenceSource, SessionStat
         return source, source.stats
     local = LocalSource(ws.engine, ws.cache)
     return local, local.stats
-
-
-@flow(name="bookvoice-render", persist_result=False, log_prints=False, validate_parameters=False)
-def render_book(project_dir: str, force: list[str] | None = None, chapters: list[int] | None = None,
-                farm: bool = False, prepared: str = "") -> dict:
-    """Render a project: every selected chapter to tagged ACX MP3s, reusing every cached sentence."""
-    plan = _PREPARED.pop(prepared, None) or prepare(Workspace.open(Path(project_dir), chapters), force or ())
-    ws = plan.workspace
-    tags = {c.index: ws.tags(c) for c in ws.chapters}
-
-    def assemble(chapter: ChapterPlan) -> object:
-        return export_chapter.submit(chapter, tags[chapter.index], ws.project, ws.cache, plan.wanted[chapter.index])
-
-    source, stats = _source(plan, farm)
-    if farm:
-        return execute(plan, source, assemble, stats)
-    from flows.farm.slots import SynthesisSlot
-
-    with SynthesisSlot() as slot:
-        if plan.jobs:
-            slot()
-        return execute(plan, source, assemble, stats)
 
 
 def run_render(project_dir: Path, *, force: Sequence[str] = (), chapters: Sequence[int] | None = None,
@@ -240,13 +192,14 @@ def run_render(project_dir: Path, *, force: Sequence[str] = (), chapters: Sequen
                       "cached": sum(len(p.lines) for p in prepared.plans),
                       "seconds": round(time.monotonic() - prepared.started, 2), "engine_busy": 1.0}
             return totals
+        from prefect.task_runners import ThreadPoolTaskRunner
+
         from flows.farm.backend import prefect_backend
+        from flows.pipeline.flow import render_book
 
         token = uuid.uuid4().hex
         _PREPARED[token] = prepared
         try:
-            from prefect.task_runners import ThreadPoolTaskRunner
-
             runner = ThreadPoolTaskRunner(max_workers=assembly_workers(prepared.workspace.project))
             with prefect_backend():
                 return render_book.with_options(task_runner=runner)(

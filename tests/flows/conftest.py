@@ -1,6 +1,7 @@
 """Fixtures for flow tests: one Prefect test server per session, projects with the fake engine, books, phones."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,14 +14,69 @@ REPO = Path(__file__).resolve().parents[2]
 FAKE_ENGINE = "tests.flows.fake_engine:FakeEngine.from_project"
 
 
-@pytest.fixture(scope="session")
-def prefect_server() -> str:
-    """A temporary Prefect server (started once) that flows in this session and CLI subprocesses report to."""
-    from prefect.settings import PREFECT_API_URL
-    from prefect.testing.utilities import prefect_test_harness
+PG_ENV = "BOOKVOICE_TEST_POSTGRES"       # e.g. postgresql://postgres@127.0.0.1:5432 (the default)
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432"
 
-    with prefect_test_harness(server_startup_timeout=120):
-        yield PREFECT_API_URL.value()
+
+def _postgres_database(name: str) -> str | None:
+    """Create a fresh database on the project's PostgreSQL; its SQLAlchemy URL, or None when none answers."""
+    import asyncio
+
+    import asyncpg
+
+    base = os.environ.get(PG_ENV, DEFAULT_PG).rstrip("/")
+
+    async def create() -> None:
+        conn = await asyncpg.connect(f"{base}/postgres", timeout=5)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    try:
+        asyncio.run(create())
+    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+        return None
+    return base.replace("postgresql://", "postgresql+asyncpg://", 1) + f"/{name}"
+
+
+@dataclass(frozen=True)
+class PrefectServer:
+    url: str
+    home: Path                   # PREFECT_HOME shared by the test's processes (task parameters live there)
+    database: str                # "postgresql" or "sqlite"
+
+    def env(self) -> dict[str, str]:
+        return {"PREFECT_API_URL": self.url, "PREFECT_HOME": str(self.home)}
+
+
+@pytest.fixture(scope="session")
+def prefect_server_info(tmp_path_factory) -> PrefectServer:
+    """One real Prefect server for the session: on PostgreSQL when it answers, else on SQLite."""
+    from flows.farm.backend import start_server, stop_pid
+
+    home = tmp_path_factory.mktemp("prefect-home")
+    database = _postgres_database(f"bookvoice_test_{os.getpid()}")
+    env = {"PREFECT_SERVER_DATABASE_CONNECTION_URL": database} if database else {}
+    handle = start_server(home, env=env)
+    saved = {k: os.environ.get(k) for k in ("PREFECT_API_URL", "PREFECT_HOME")}
+    os.environ.update({"PREFECT_API_URL": handle.url, "PREFECT_HOME": str(home)})
+    try:
+        yield PrefectServer(handle.url, home, "postgresql" if database else "sqlite")
+    finally:
+        stop_pid(handle.pid)
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def prefect_server(prefect_server_info) -> str:
+    """The session's Prefect server URL (flows in this process and CLI subprocesses report to it)."""
+    return prefect_server_info.url
 
 
 @pytest.fixture(autouse=True)
@@ -100,8 +156,16 @@ class FakeFrontEnd:
         return fake_phonemize(text, dict(self.lexicon))
 
 
+@pytest.fixture(autouse=True)
+def private_prefect_home(tmp_path_factory, monkeypatch) -> None:
+    """No test ever starts (or finds) a per-user Prefect server in the real home."""
+    from flows.farm.backend import HOME_ENV
+
+    monkeypatch.setenv(HOME_ENV, str(tmp_path_factory.getbasetemp() / "user-prefect"))
+
+
 @pytest.fixture
-def inject(monkeypatch):
+def inject(monkeypatch, prefect_server):
     """Make the render flow read a given Book through the fake front-end: ``inject(book)``."""
     import flows.pipeline.workspace
 

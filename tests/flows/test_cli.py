@@ -44,7 +44,7 @@ def _run(args: list[str], server: str, log: Path | None = None) -> subprocess.Co
 
 
 def _project(root: Path) -> Path:
-    project = write_project(root, None, render={"batch_size": 2, "skip_kinds": ["front", "back"]})
+    project = write_project(root, None, render={"chunk": 2, "skip_kinds": ["front", "back"]})
     (project / "book.txt").write_text(BOOK, encoding="utf-8")
     return project
 

@@ -9,7 +9,7 @@ from mutagen.mp3 import MP3, BitrateMode
 
 from flows.audio.samples import measure
 from flows.audio.export import decode_mp3
-from flows.pipeline.render import render_book
+from flows.pipeline.render import run_render
 from tests.flows.conftest import REPO
 
 
@@ -17,7 +17,7 @@ from tests.flows.conftest import REPO
 def demo_out(tmp_path_factory, prefect_server) -> Path:
     project = tmp_path_factory.mktemp("demo") / "demo"
     shutil.copytree(REPO / "projects" / "demo", project, ignore=shutil.ignore_patterns("out", "cache", ".bookvoice"))
-    render_book(str(project))
+    run_render(project)
     return project / "out"
 
 

@@ -17,11 +17,11 @@ import tomli_w
 from typer.testing import CliRunner
 
 from flows.cli import app
-from flows.pipeline.render import render_book
+from flows.pipeline.render import run_render
 from tests.flows.conftest import REPO
 from tests.tiny_voice import TinyVoice, build_tiny_voice
 
-FAST = {"device": "cpu", "max_retries": 0, "max_tokens_per_phone": 1.0, "budget_slack": 0}
+FAST = {"max_retries": 0, "max_tokens_per_phone": 1.0, "budget_slack": 0}
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +43,7 @@ def project(tmp_path, tiny_voice, prefect_server, monkeypatch) -> Path:
     assert added.exit_code == 0 and (root / "voices" / "tiny.toml").is_file(), added.output
     config = tomllib.loads((root / "project.toml").read_text(encoding="utf-8"))
     config["voice"] = {"engine": "gpt-sovits", "profile": "tiny", "settings": FAST}
+    config["render"] = {**config.get("render", {}), "device": "cpu"}
     (root / "project.toml").write_text(tomli_w.dumps(config), encoding="utf-8")
     return root
 
@@ -75,7 +76,7 @@ def _mtimes(project: Path) -> dict[str, int]:
 
 
 def test_demo_renders_through_gpt_sovits_then_comes_from_the_cache(project, spy):
-    totals = render_book(str(project))
+    totals = run_render(project)
     assert totals["synthesized"] == totals["sentences"] == len(spy.jobs) > 20
     report = json.loads((project / "out" / "report.json").read_text(encoding="utf-8"))
     assert report["engine"]["name"] == "gpt-sovits"
@@ -93,7 +94,7 @@ def test_demo_renders_through_gpt_sovits_then_comes_from_the_cache(project, spy)
     assert windows and set(windows) <= spoken and not any(ch.isdigit() for t in windows for ch in t)
 
     before = _mtimes(project)
-    again = render_book(str(project))
+    again = run_render(project)
     assert again["synthesized"] == 0 and again["cached"] == again["sentences"] == totals["sentences"]
     assert len(spy.jobs) == totals["sentences"] and _mtimes(project) == before
 
@@ -101,25 +102,25 @@ def test_demo_renders_through_gpt_sovits_then_comes_from_the_cache(project, spy)
 def test_a_crashed_render_resumes_without_synthesising_finished_sentences(project, spy):
     spy.crash_after = 11
     with pytest.raises(RuntimeError, match="simulated crash"):
-        render_book(str(project))
+        run_render(project)
     done = {job.key for job in spy.jobs}
     assert len(done) == 11
     spy.crash_after = None
-    totals = render_book(str(project))
+    totals = run_render(project)
     resumed = {job.key for job in spy.jobs[11:]}
     assert totals["synthesized"] == totals["sentences"] - 11 == len(resumed)
     assert not done & resumed
 
 
 def test_editing_a_sentence_rerenders_it_and_the_sentences_whose_window_holds_it(project, spy):
-    render_book(str(project))
+    run_render(project)
     first = list(spy.jobs)
     book = project / "book.txt"
     text = book.read_text(encoding="utf-8")
     assert text.count("猫没有回答") == 1
     book.write_text(text.replace("猫没有回答", "小猫没有回答"), encoding="utf-8")
     mtimes = _mtimes(project)
-    totals = render_book(str(project))
+    totals = run_render(project)
     redone = spy.jobs[len(first):]
     # chapter 1's fourth sentence changed: itself and the two before and after it (their window holds it)
     assert totals["synthesized"] == 5 == len(redone)
@@ -134,15 +135,15 @@ def test_editing_a_sentence_rerenders_it_and_the_sentences_whose_window_holds_it
 def test_rerender_gives_one_sentence_a_new_take(project, spy):
     import flows.pipeline.rerender
 
-    render_book(str(project))
+    run_render(project)
     n = len(spy.jobs)
     labels = flows.pipeline.rerender.choose_passage(project, chapter=1, match="猫没有回答")
     assert len(labels) == 1
-    assert render_book(str(project), labels)["synthesized"] == 1 and len(spy.jobs) == n + 1
+    assert run_render(project, force=labels)["synthesized"] == 1 and len(spy.jobs) == n + 1
     take = spy.jobs[n]
     first = next(job for job in spy.jobs[:n] if job.text == take.text)
     assert take.seed != first.seed and take.key != first.key
-    assert render_book(str(project))["synthesized"] == 0
+    assert run_render(project)["synthesized"] == 0
 
 
 def test_voice_test_writes_a_wav(project, tmp_path):

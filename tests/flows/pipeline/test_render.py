@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from flows.store.cache import SentenceCache
-from flows.pipeline.render import render_book
+from flows.pipeline.render import run_render
 from tests.flows.conftest import make_book, write_project
 from tests.flows.fake_engine import synthesized_keys
 
@@ -24,7 +24,7 @@ def project(tmp_path: Path, prefect_server: str) -> Path:
 
 
 def _render(project: Path) -> dict:
-    return render_book(str(project))
+    return run_render(project)
 
 
 def test_first_render_writes_one_mp3_per_chapter_and_the_report(project, inject):
@@ -101,9 +101,9 @@ def test_rerender_forces_a_new_take_of_one_sentence(project, inject, tmp_path, m
     _render(project)
     labels = flows.pipeline.rerender.choose_passage(project, chapter=2, match="smiled")
     assert labels == ["2.0.1"]
-    totals = render_book(str(project), labels)
+    totals = run_render(project, force=labels)
     assert totals["synthesized"] == 1
-    again = render_book(str(project))
+    again = run_render(project)
     assert again["synthesized"] == 0          # the chosen take is kept in takes.json
 
 
@@ -119,18 +119,15 @@ def test_long_chapter_is_split_into_parts(tmp_path, prefect_server, inject):
 
 def test_status_reports_done_cached_and_stale_chapters(project, inject, monkeypatch):
     import flows.pipeline.status
-    from tests.flows.conftest import FakeFrontEnd
 
     book = make_book(CHAPTERS)
     inject(book)
-    monkeypatch.setattr(flows.pipeline.status, "FrontEnd", FakeFrontEnd)
-    monkeypatch.setattr(flows.pipeline.status, "load_book", lambda project: book)
     assert [s.state for s in flows.pipeline.status.project_status(project)] == ["stale"] * 3
     _render(project)
     (project / "out" / "02-chapter-2.mp3").unlink()
     edited = [[list(p) for p in ch] for ch in CHAPTERS]
     edited[2][0][0] = "Evening came."
-    monkeypatch.setattr(flows.pipeline.status, "load_book", lambda project: make_book(edited))
+    inject(make_book(edited))
     rows = flows.pipeline.status.project_status(project)
     assert [(r.state, r.lines - r.cached) for r in rows] == [("done", 0), ("cached", 0), ("stale", 3)]
 
@@ -146,3 +143,33 @@ def test_new_creates_a_loadable_project_with_the_book_copied_in(tmp_path):
     assert load_project(project.root).voice.engine == "draft"
     with pytest.raises(Exception, match="already exists"):
         create_project(tmp_path / "projects", "story", book)
+
+
+@pytest.mark.parametrize("knob", [{"gpt_rows": 64}, {"chunk": 256}, {"device": "cpu"}, {"assembly_workers": 3},
+                                  {"shard_sentences": 7}])
+def test_throughput_knobs_never_re_render(project, inject, tmp_path, knob):
+    import tomllib
+
+    import tomli_w
+
+    inject(make_book(CHAPTERS))
+    _render(project)
+    before = {p.name: p.read_bytes() for p in (project / "out").glob("*.mp3")}
+    config = tomllib.loads((project / "project.toml").read_text(encoding="utf-8"))
+    config["render"] = {**config["render"], **knob}
+    (project / "project.toml").write_text(tomli_w.dumps(config), encoding="utf-8")
+    n_synth = len(synthesized_keys(tmp_path / "synth.log"))
+    totals = _render(project)
+    assert totals["synthesized"] == 0 and len(synthesized_keys(tmp_path / "synth.log")) == n_synth
+    manifests = sorted((project / ".bookvoice" / "chapters").glob("*.json"))
+    assert {p.name: p.read_bytes() for p in (project / "out").glob("*.mp3")} == before and manifests
+
+
+def test_only_the_chosen_chapters_render_and_the_others_files_stay(project, inject):
+    inject(make_book(CHAPTERS))
+    totals = run_render(project, chapters=(1, 3))
+    assert totals["sentences"] == (1 + 5) + (1 + 3)       # titles included
+    assert sorted(p.name for p in (project / "out").glob("*.mp3")) == ["01-chapter-1.mp3", "03-chapter-3.mp3"]
+    run_render(project, chapters=(2,))
+    assert sorted(p.name for p in (project / "out").glob("*.mp3")) == [
+        "01-chapter-1.mp3", "02-chapter-2.mp3", "03-chapter-3.mp3"]
