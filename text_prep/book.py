@@ -75,6 +75,8 @@ class BookMetadata:
     identifier: str = ""
     cover_image: bytes | None = None
     cover_media_type: str = ""
+    description: str = ""           # dc:description, markup removed
+    date: str = ""                  # dc:date as written (publication date)
 
 
 @dataclass

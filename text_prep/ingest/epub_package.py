@@ -1,8 +1,10 @@
 """An EPUB's package (metadata, spine, navigation files) read with ebooklib over a checked archive."""
 from __future__ import annotations
 
+import html
 import logging
 import posixpath
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -206,7 +208,7 @@ def _spine_documents(
 
 
 def _metadata(book: ebooklib_epub.EpubBook) -> BookMetadata:
-    """Title, authors, language, identifier and cover image from the package metadata."""
+    """Title, authors, language, identifier, cover image, description and date from the package metadata."""
 
     def values(name: str) -> list[str]:
         return [" ".join(v.split()) for v, _ in book.get_metadata("DC", name) if v and v.strip()]
@@ -225,4 +227,11 @@ def _metadata(book: ebooklib_epub.EpubBook) -> BookMetadata:
         identifier=(book.uid or "").strip() or (identifiers or [""])[0],
         cover_image=cover.content if cover is not None else None,
         cover_media_type=cover.media_type if cover is not None else "",
+        description=_plain((values("description") or [""])[0]),
+        date=(values("date") or [""])[0],
     )
+
+
+def _plain(text: str) -> str:
+    """Text with any HTML tags a description carries removed and entities decoded."""
+    return " ".join(html.unescape(re.sub(r"<[^>]*>", " ", text)).split())

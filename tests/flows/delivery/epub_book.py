@@ -13,6 +13,7 @@ OPF = """<?xml version="1.0" encoding="UTF-8"?>
 <metadata xmlns:dc="http://purl.org/dc/elements/1.1/">
 <dc:identifier id="uid">urn:uuid:5d0f3c1e-3a51-4c2b-9a57-4b3a4f6b2a10</dc:identifier>
 <dc:title>The Tone Garden</dc:title><dc:creator>A. Writer</dc:creator><dc:language>en</dc:language>
+<dc:description>A &lt;b&gt;garden&lt;/b&gt; of tones &amp;amp; ponds.</dc:description><dc:date>2021-05-04</dc:date>
 <meta property="dcterms:modified">2024-01-01T00:00:00Z</meta>
 </metadata>
 <manifest>

@@ -148,6 +148,11 @@ def test_unread_text_stays_without_marks_and_the_package_declares_overlays(garde
     assert 'media-overlay="' in opf and "media:active-class" in opf and opf.count('property="media:duration"') == 3
 
 
+def test_the_books_description_and_date_are_read_for_the_tags(garden):
+    metadata = garden[1].metadata
+    assert metadata.description == "A garden of tones & ponds." and metadata.date == "2021-05-04"
+
+
 def test_read_along_epub_passes_epubcheck(garden):
     assert_epubcheck_passes(garden[4].path)
 
