@@ -17,6 +17,9 @@ from flows.delivery.timings import ChapterTimings, load_timings
 from flows.pipeline.chapter import write_chapter
 from flows.pipeline.plan import PAUSE_END, PAUSE_PARAGRAPH, PAUSE_SENTENCE, PAUSE_TITLE, ChapterPlan, PlannedLine
 from flows.store.cache import SentenceCache
+from tests.flows.delivery.epub_book import write_epub
+from text_prep.book import Book, Chapter
+from text_prep.ingest.load import load_book
 from tts_engine.engine import SentenceAudio, SentenceJob
 
 TONE_RATE = 32000
@@ -30,6 +33,7 @@ CHAPTERS = (
                        ("A fifth line.", 1.5), ("Sixth & last < here.", 1.1)]),
     ("The End", [(LONG_SENTENCE, 16.5), ("Goodbye.", 0.9)]),
 )
+RETAKE_EXTRA_S = 0.4            # a re-rendered sentence comes back this much longer
 MAX_PART_MINUTES = 0.1          # 6 s: the middle chapter gets two parts
 
 
@@ -63,8 +67,9 @@ def tone(seconds: float, freq: float) -> np.ndarray:
     return (0.3 * fade * np.sin(2 * np.pi * freq * np.arange(n) / TONE_RATE)).astype(np.float32)
 
 
-def line(cache: SentenceCache, label: str, text: str, seconds: float, freq: float, pause: str) -> PlannedLine:
-    key = hashlib.sha256(f"tone:{label}:{text}:{freq}".encode()).hexdigest()
+def line(cache: SentenceCache, label: str, text: str, seconds: float, freq: float, pause: str,
+         take: int = 0) -> PlannedLine:
+    key = hashlib.sha256(f"tone:{label}:{text}:{freq}:{seconds}:{take}".encode()).hexdigest()
     cache.put(SentenceAudio(key, tone(seconds, freq), TONE_RATE))
     return PlannedLine(label, text, SentenceJob(key=key, text=text, lang="en", seed=0), pause)
 
@@ -110,3 +115,51 @@ def decode(path: Path, rate: int) -> np.ndarray:
     raw = subprocess.run([ffmpeg_exe(), "-v", "error", "-nostdin", "-i", str(path), "-f", "f32le", "-ac", "1",
                           "-ar", str(rate), "pipe:1"], capture_output=True, check=True).stdout
     return np.frombuffer(raw, dtype="<f4")
+
+
+@dataclass(frozen=True)
+class EpubToneBook:
+    """The test EPUB's body chapters assembled for real, one tone per line."""
+
+    epub: Path
+    book: Book
+    project: Project
+    cache: SentenceCache
+    plans: tuple[ChapterPlan, ...]
+    freqs: dict[str, float]
+
+    def chapters(self) -> list[tuple[ChapterTimings, ChapterAudio]]:
+        found = []
+        for plan in self.plans:
+            timings = load_timings(self.project.state_dir, plan.index)
+            assert timings is not None
+            found.append((timings, ChapterAudio(plan.index, plan.title,
+                                                tuple(self.project.out_dir / p.file for p in timings.parts))))
+        return found
+
+
+def epub_plan(chapter: Chapter, cache: SentenceCache, freqs: dict[str, float], retake: str = "") -> ChapterPlan:
+    """A chapter's plan with a tone per line (title first); the ``retake`` line gets a new, longer take."""
+    lines = [(f"{chapter.index}.title", chapter.title, PAUSE_TITLE)] + [
+        (str(s.id), s.text, PAUSE_SENTENCE if i + 1 < len(p.sentences) else PAUSE_PARAGRAPH)
+        for p in chapter.paragraphs for i, s in enumerate(p.sentences)]
+    planned = []
+    for label, text, pause in lines:
+        freqs.setdefault(label, 300.0 + 90.0 * len(freqs))
+        again = label == retake
+        planned.append(line(cache, label, text, 0.6 + 0.02 * len(text) + (RETAKE_EXTRA_S if again else 0.0),
+                            freqs[label], pause, take=int(again)))
+    planned[-1] = replace(planned[-1], pause=PAUSE_END)
+    return ChapterPlan(chapter.index, chapter.title, tuple(planned))
+
+
+def assemble_epub_book(root: Path) -> EpubToneBook:
+    """Write the test EPUB under ``root``, read it, and assemble its body chapters into a project there."""
+    epub = write_epub(root / "garden.epub")
+    book = load_book(epub)
+    project = Project(root=root / "proj", name="garden", book=epub, title="The Tone Garden", author="A. Writer")
+    cache, freqs = SentenceCache(root / "cache"), {}
+    plans = tuple(epub_plan(c, cache, freqs) for c in book.chapters if c.kind == "body")
+    for plan in plans:
+        write_chapter(plan, Tags(plan.title, "The Tone Garden", "A. Writer", plan.index, len(plans)), project, cache)
+    return EpubToneBook(epub, book, project, cache, plans, freqs)

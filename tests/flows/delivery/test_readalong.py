@@ -5,7 +5,6 @@ import posixpath
 import shutil
 import subprocess
 import zipfile
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,19 +12,12 @@ import pytest
 from lxml import etree
 
 from flows.audio.assemble import LineSpan
-from flows.audio.export import Tags
 from flows.audio.ffmpeg import encode_aac_file
-from flows.config.project import Project
-from flows.delivery.info import ChapterAudio
 from flows.delivery.m4b import Segment, adts_frames, chapter_segment
 from flows.delivery.readalong import ChapterSound, ReadAlongError, build_readalong, span_id
 from flows.delivery.sentence_marks import skeleton
-from flows.delivery.timings import ChapterTimings, PartTimings, load_timings
-from flows.pipeline.chapter import write_chapter
-from flows.pipeline.plan import PAUSE_END, PAUSE_PARAGRAPH, PAUSE_SENTENCE, PAUSE_TITLE, ChapterPlan
-from flows.store.cache import SentenceCache
-from tests.flows.delivery.conftest import decode, line
-from tests.flows.delivery.epub_book import write_epub
+from flows.delivery.timings import ChapterTimings, PartTimings
+from tests.flows.delivery.conftest import assemble_epub_book, decode
 from tests.flows.delivery.tones import assert_span_holds_tone
 from text_prep.ingest.load import load_book
 
@@ -87,26 +79,10 @@ def element_text(package: zipfile.ZipFile, member: str, element_id: str) -> str:
 def garden(tmp_path_factory):
     """The test EPUB assembled for real with one tone per line, its chapter segments and its read-along EPUB."""
     root = tmp_path_factory.mktemp("garden")
-    epub = write_epub(root / "garden.epub")
-    book = load_book(epub)
-    project = Project(root=root / "proj", name="garden", book=epub)
-    cache, freqs, sounds = SentenceCache(root / "cache"), {}, []
-    for chapter in (c for c in book.chapters if c.kind == "body"):
-        lines = [(f"{chapter.index}.title", chapter.title, PAUSE_TITLE)] + [
-            (str(s.id), s.text, PAUSE_SENTENCE if i + 1 < len(p.sentences) else PAUSE_PARAGRAPH)
-            for p in chapter.paragraphs for i, s in enumerate(p.sentences)]
-        planned = []
-        for label, text, pause in lines:
-            freqs[label] = 300.0 + 90.0 * len(freqs)
-            planned.append(line(cache, label, text, 0.6 + 0.02 * len(text), freqs[label], pause))
-        planned[-1] = replace(planned[-1], pause=PAUSE_END)
-        plan = ChapterPlan(chapter.index, chapter.title, tuple(planned))
-        write_chapter(plan, Tags(chapter.title, "The Tone Garden", "A. Writer", chapter.index, 2), project, cache)
-        timings = load_timings(project.state_dir, chapter.index)
-        audio = ChapterAudio(chapter.index, chapter.title, tuple(project.out_dir / p.file for p in timings.parts))
-        sounds.append(ChapterSound(timings, chapter_segment(audio, root / "segments")))
-    build = build_readalong(epub, sounds, root / "garden-readalong.epub", root / "work")
-    return epub, book, sounds, freqs, build
+    book = assemble_epub_book(root)
+    sounds = [ChapterSound(t, chapter_segment(a, root / "segments")) for t, a in book.chapters()]
+    build = build_readalong(book.epub, sounds, root / "garden-readalong.epub", root / "work")
+    return book.epub, book.book, sounds, book.freqs, build
 
 
 SHARES_INLINE = "1.2.1"     # "Then" sits in the <em> of the sentence before, which takes the <em> whole
