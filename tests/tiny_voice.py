@@ -123,6 +123,34 @@ def write_sv(path: Path, config: ERes2NetV2Config = SV, seed: int = 0) -> Path:
     return path
 
 
+def centre_sv_head(path: Path, clips: list[Path]) -> Path:
+    """Centre the SV model's embedding head on the speakers it 'knows' (these clips), as a trained one is.
+
+    A random network's embeddings share one large common direction (every cosine is about 1); with
+    ``seg_1``'s bias set to minus the projected mean statistics of the clips, embeddings differ as
+    the clips' sounds do, so a drift guard built on it can tell timbres apart.
+    """
+    from tts_engine.reference import read_reference
+    from tts_engine.sv.encoder import SpeakerEncoder
+
+    encoder = SpeakerEncoder.load(path)
+    with torch.no_grad():
+        stats = torch.cat([encoder.network.pool(encoder.features(read_reference(c, check_length=False).wave32k, True))
+                           for c in clips]).mean(dim=0)
+        encoder.network.seg_1.bias.copy_(-encoder.network.seg_1.weight @ stats)
+    torch.save(encoder.network.state_dict(), path)
+    return path
+
+
+def write_other_clip(path: Path, seconds: float = 5.0, rate: int = 32000) -> Path:
+    """A clip of another timbre than ``write_clip``'s: a bright square-ish wave and more noise."""
+    rng = np.random.default_rng(3)
+    t = np.arange(int(seconds * rate)) / rate
+    wave = 0.3 * np.sign(np.sin(2 * np.pi * 900 * t)) + 0.2 * rng.standard_normal(t.shape)
+    sf.write(path, (0.5 * wave / np.abs(wave).max()).astype(np.float32), rate, subtype="PCM_16")
+    return path
+
+
 def write_hubert(folder: Path, width: int = SOVITS.ssl_channels) -> Path:
     """A random one-layer HubertModel of the SoVITS's SSL width, saved as a local model folder."""
     from transformers import HubertConfig, HubertModel

@@ -59,3 +59,17 @@ def test_seeds_are_stable_and_retries_differ():
     assert len({attempt_seed(1234, a) for a in range(4)}) == 4 and attempt_seed(1234, 2) == attempt_seed(1234, 2)
     with pytest.raises(ValueError):
         attempt_seed(1, -1)
+
+
+def test_drift_threshold_sits_below_the_voices_own_spread():
+    from tts_engine.batch.guards import MIN_DRIFT_SPREAD, drift_threshold, drift_flag
+
+    tight = [0.80, 0.81, 0.79, 0.80]
+    assert drift_threshold(tight) == pytest.approx(0.80 - 3 * MIN_DRIFT_SPREAD, abs=1e-9)   # spread floored
+    loose = [0.9, 0.6, 0.75, 0.7]
+    threshold = drift_threshold(loose)
+    assert threshold < min(loose) and threshold < drift_threshold([0.9, 0.8, 0.85, 0.82])
+    assert drift_threshold([-0.9, 0.9]) == -1.0
+    with pytest.raises(ValueError, match="at least 2"):
+        drift_threshold([0.5])
+    assert drift_flag(0.4123) == "drift:0.41"

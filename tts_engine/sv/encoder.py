@@ -70,17 +70,14 @@ class SpeakerEncoder:
     @torch.inference_mode()
     def sv_vector(self, wave32k: np.ndarray | Tensor) -> Tensor:
         """(n,) 32 kHz wave -> (1, sv_dim) float32: the SV input of a v2Pro decode for this reference."""
-        return self.network.forward3(self._features(wave32k, mean_normalise=False))
+        return self.network.forward3(self.features(wave32k, mean_normalise=False))
 
     @torch.inference_mode()
     def speaker_embedding(self, wave32k: np.ndarray | Tensor) -> Tensor | None:
         """(n,) 32 kHz wave -> (embedding_size,) unit-length speaker embedding; None if under one fbank frame."""
-        wave = self._wave16k(wave32k)
-        if wave.numel() < FRAME_LENGTH:
+        if self._wave16k(wave32k).numel() < FRAME_LENGTH:
             return None
-        feats = fbank(wave)
-        feats = feats - feats.mean(dim=0, keepdim=True)
-        return F.normalize(self.network(feats.unsqueeze(0))[0], dim=0)
+        return F.normalize(self.network(self.features(wave32k, mean_normalise=True))[0], dim=0)
 
     @staticmethod
     def similarity(a: Tensor, b: Tensor) -> float:
@@ -96,8 +93,8 @@ class SpeakerEncoder:
             wave = wave / min(PEAK_LIMIT, peak)
         return resample(wave, VOICE_SAMPLE_RATE, SAMPLE_RATE)
 
-    def _features(self, wave32k: np.ndarray | Tensor, mean_normalise: bool) -> Tensor:
-        """(1, frames, bins) fbank of a 32 kHz wave."""
+    def features(self, wave32k: np.ndarray | Tensor, mean_normalise: bool) -> Tensor:
+        """(1, frames, bins) fbank of a 32 kHz wave, per-utterance mean removed for the speaker embedding."""
         feats = fbank(self._wave16k(wave32k))
         if mean_normalise:
             feats = feats - feats.mean(dim=0, keepdim=True)

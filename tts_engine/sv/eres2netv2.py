@@ -168,11 +168,14 @@ class ERes2NetV2(nn.Module):
         """The fused map with (channel, bin) flattened channel-major, averaged over time: (B, sv_dim)."""
         return self.stages(feats)["fuse34"].flatten(1, 2).mean(dim=-1)
 
-    def forward(self, feats: torch.Tensor) -> torch.Tensor:
-        """The speaker embedding: mean and std over time of the fused map, through seg_1: (B, embedding_size)."""
+    def pool(self, feats: torch.Tensor) -> torch.Tensor:
+        """Statistics pooling: mean and std over time of the fused map, (B, 2 * sv_dim)."""
         fused = self.stages(feats)["fuse34"].flatten(1, 2)             # (B, C * F, T)
-        stats = torch.cat([fused.mean(dim=-1), torch.sqrt(fused.var(dim=-1) + POOL_VAR_EPS)], dim=1)
-        return self.seg_1(stats)
+        return torch.cat([fused.mean(dim=-1), torch.sqrt(fused.var(dim=-1) + POOL_VAR_EPS)], dim=1)
+
+    def forward(self, feats: torch.Tensor) -> torch.Tensor:
+        """The speaker embedding: the pooled statistics through seg_1, (B, embedding_size)."""
+        return self.seg_1(self.pool(feats))
 
 
 def _clip(x: torch.Tensor) -> torch.Tensor:
