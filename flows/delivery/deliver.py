@@ -8,8 +8,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
+from flows.delivery.formats import SUBTITLE_FORMATS
 from flows.delivery.info import BookInfo, ChapterAudio
 from flows.delivery.library import LibraryChapter, build_library
 from flows.delivery.m4b import build_m4b, chapter_segment
@@ -19,22 +20,10 @@ from flows.delivery.timings import ChapterTimings, load_timings
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("mp3", "m4b", "srt", "vtt", "epub3")
-DEFAULT_FORMATS = ("mp3",)
-SUBTITLE_FORMATS = ("srt", "vtt")
 SEGMENTS_DIR = "m4b"                    # under the state folder: per-chapter AAC segments (M4B and read-along)
 READALONG_DIR = "readalong"
 EPUB_SUFFIX = ".epub"
 READALONG_SUFFIX = "-readalong.epub"
-
-
-def parse_formats(values: Iterable[str]) -> tuple[str, ...]:
-    """The formats in canonical order with ``mp3`` included; ValueError naming an unknown one."""
-    wanted = {value.strip().lower() for value in values if value.strip()}
-    unknown = sorted(wanted - set(FORMATS))
-    if unknown:
-        raise ValueError(f"unknown format {unknown[0]!r} (known: {', '.join(FORMATS)})")
-    return tuple(fmt for fmt in FORMATS if fmt in wanted or fmt == "mp3")
 
 
 @dataclass(frozen=True)

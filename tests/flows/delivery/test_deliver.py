@@ -6,7 +6,8 @@ import zipfile
 import pytest
 
 from flows.audio.export import Tags
-from flows.delivery.deliver import DeliveryPlan, deliver, parse_formats
+from flows.delivery.deliver import DeliveryPlan, deliver
+from flows.delivery.formats import parse_formats
 from flows.delivery.info import BookInfo
 from flows.delivery.timings import load_timings
 from flows.pipeline.chapter import write_chapter
@@ -19,6 +20,7 @@ RETAKE = "2.1.0"                # the first sentence of the second chapter gets 
 def test_formats_are_validated_and_mp3_is_always_made():
     assert parse_formats([]) == ("mp3",)
     assert parse_formats(["VTT", " m4b", "srt"]) == ("mp3", "m4b", "srt", "vtt")
+    assert parse_formats(["epub3,srt", ""]) == ("mp3", "srt", "epub3")
     with pytest.raises(ValueError, match="'flac'"):
         parse_formats(["mp3", "flac"])
 
