@@ -33,7 +33,8 @@ MAX_SPELLED = 3                  # the reference spells unknown words up to this
 MAX_SPELLED_ACRONYM = 3          # a word in capitals this short is an acronym even if it is a dictionary word
 LETTER_A = ("EY1",)              # the reference's name of the letter a
 _CURLY_APOSTROPHE = re.compile(r"(?<=[A-Za-z])[’‘](?=[A-Za-z])")
-_PAUSE_MARKS = re.compile(r"\s*(?:[;:；：]|—+|–|--+|―)\s*")
+_PAUSE_MARKS = re.compile(r"\s*(?:[;:；：，、]|—+|–|--+|―)\s*")
+_WIDE_MARKS = str.maketrans({"。": ".", "！": "!", "？": "?"})
 _NOT_KEPT = re.compile(r"[^ A-Za-z'.,?!\-]")
 _MIXED_CASE_CAPITAL = re.compile(r"(?<!^)(?<![\sA-Z])([A-Z])")
 _MARK_RUN = re.compile(rf"([{re.escape(MARKS)}\s])[{re.escape(MARKS)}]+")
@@ -49,7 +50,7 @@ def _number_words(match: re.Match[str]) -> str:
 
 def prepare(text: str) -> str:
     """The text the tokenizer sees (the reference's character handling, without its bugs)."""
-    text = _CURLY_APOSTROPHE.sub("'", text)
+    text = _CURLY_APOSTROPHE.sub("'", text).translate(_WIDE_MARKS)
     text = _PAUSE_MARKS.sub(", ", text).replace("…", "...")
     text = _DIGITS.sub(_number_words, text)
     text = "".join(ch for ch in unicodedata.normalize("NFD", text) if unicodedata.category(ch) != "Mn")

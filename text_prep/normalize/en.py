@@ -277,6 +277,8 @@ NUMBER_RULES: tuple[Rule, ...] = (
                   r"(?:\s?(?P<scale>thousand|million|billion|trillion)|(?P<abbr>bn|[kKmMbB]))?\b", _money),
     Rule("money-code", rf"(?P<n>{NUM})\s?(?P<cur>[A-Z]{{3}})\b", _money_code),
     Rule("cents", rf"{START}(?P<n>{NUM})\s?¢", lambda m: f"{num.decimal(m['n'])} cent{'' if m['n'] == '1' else 's'}"),
+    Rule("version", r"(?<![A-Za-z0-9])(?P<v>[vV])(?P<n>[0-9]+(?:\.[0-9]+)+)(?![\w]|\.[0-9])",
+         lambda m: f"{m['v'].upper()} {' point '.join(num.cardinal(p) for p in m['n'].split('.'))}"),
     Rule("dotted", r"(?<![\w.])[0-9]+(?:\.[0-9]+){2,}(?![\w]|\.[0-9])", _dotted),
     Rule("math", rf"{START}{SIGNED}(?:\s*(?:{OPERATOR})\s*{SIGNED})+", _math),
     Rule("measure", rf"{START}(?P<a>{SIGNED})(?:\s?[-–]\s?(?P<b>{DEC}))?\s?(?P<u>{unit_pattern('en')})(?P<p>[²³])?"

@@ -21,12 +21,10 @@ END = r"(?![0-9])"
 # Anything that may need a rule; text without it only gets the character clean-up.
 TRIGGER = r"[0-9±×÷≤≥≠≈√∞π]"
 PHONE_CONTEXT = r"(?:电话|手机|号码|尾号|热线|拨打|致电|传真|分机|客服)(?:号码|号)?(?:是|为|:)?\s*"
-# Well-known hotlines, read digit by digit unless a measure word follows ("120分" is a score).
-SERVICE_NUMBERS = "110|119|120|122|114|12306|12315|12345|10086|10010"
-NOT_SERVICE_AFTER = "".join(sorted(num.LIANG_CLASSIFIERS)) + "多余来几左号楼路元斤%‰A-Za-z"
 ORDINAL_PREFIX = "第"
 ZH_NUMERALS = "〇零一二三四五六七八九十百千万"
 HOUR_PREFIX = {"a": "上午", "p": "下午"}
+HALF_HOUR = 30
 SCORE_END = r"(?=$|[\s,.!?;:)\]}\"'、。，！？；：”’）])"  # a "1-2" followed by this is a score
 
 
@@ -92,7 +90,9 @@ def _clock(match: re.Match[str]) -> str:
         if match["s"] or match["ap"]:
             return match.group()
         return f"{num.cardinal(match['h'])}比{num.cardinal(match['m'])}"
-    text = HOUR_PREFIX.get((match["ap"] or "").lower(), "") + num.cardinal(str(hour), "点") + "点"
+    text = HOUR_PREFIX.get((match["ap"] or "").lower(), "") + num.cardinal(str(hour)) + "点"
+    if minute == HALF_HOUR and not second:
+        return text + "半"
     if minute or second:
         text += (num.digits(match["m"]) if minute < 10 else num.cardinal(match["m"])) + "分"
     if second:
@@ -102,7 +102,7 @@ def _clock(match: re.Match[str]) -> str:
 
 def _bare_hour(match: re.Match[str]) -> str:
     """'8 a.m.' -> 上午八点."""
-    return HOUR_PREFIX[match["ap"].lower()] + num.cardinal(str(int(match["h"])), "点") + "点"
+    return HOUR_PREFIX[match["ap"].lower()] + num.cardinal(str(int(match["h"]))) + "点"
 
 
 def _money(match: re.Match[str]) -> str:
@@ -184,7 +184,25 @@ def _fraction(match: re.Match[str]) -> str:
 
 
 def _number(match: re.Match[str]) -> str:
+    """A quantity, or a code read digit by digit when no measure word follows (房间号312 -> 三幺二)."""
+    after = match.string[match.end():match.end() + 2]
+    if num.is_code(match.group(), after) and not after.lstrip().startswith(("万", "亿")):
+        return num.digits(match.group(), phone=True)
     return num.decimal(match.group(), _next_char(match))
+
+
+def _version(match: re.Match[str]) -> str:
+    """'v2.0' -> v二点零 (a version, not a sentence stop)."""
+    first, *rest = match["n"].split(".")
+    return match["v"] + "点".join([num.cardinal(first)] + [num.digits(part) for part in rest])
+
+
+def _temperature(match: re.Match[str]) -> str:
+    """'35℃' -> 三十五度, '-5℃' -> 零下五度 (the reference's reading), '15-20℃' -> 十五到二十度."""
+    def one(value: str) -> str:
+        return ("零下" if value.startswith(("-", "−")) else "") + num.decimal(value.lstrip("-−"))
+
+    return one(match["a"]) + (f"到{one(match['b'])}" if match["b"] else "") + "度"
 
 
 _AP = r"(?:\s*(?P<ap>[aApP])\.?[mM]\.?(?![A-Za-z]))"
@@ -192,8 +210,6 @@ RULES: tuple[Rule, ...] = (
     Rule("letter-to-letter", r"(?<![A-Za-z])([A-Z])2([A-Z])(?![A-Za-z])", lambda m: f"{m[1]} to {m[2]}"),
     Rule("phone-after-cue", rf"(?P<lead>{PHONE_CONTEXT})(?P<number>[0-9][0-9-]{{1,}}[0-9])(?![0-9]|\.[0-9])", _phone),
     Rule("phone-before-call", r"(?<![0-9])(?P<number>[0-9]{3,})(?=打个?电话)", _phone),
-    Rule("service-number",
-         rf"(?<![0-9])(?P<number>{SERVICE_NUMBERS})(?![0-9]|\.[0-9]|\s?[{NOT_SERVICE_AFTER}])", _phone),
     Rule("mobile", r"(?<![0-9])(?P<number>1[3-9][0-9]{9})(?![0-9])", _phone),
     Rule("landline", r"(?<![0-9-])(?P<number>0[0-9]{2,3}-[0-9]{7,8}|[48]00-[0-9]{3}-[0-9]{4})(?![0-9])", _phone),
     Rule("date-ymd", rf"{START}(?P<y>[12][0-9]{{3}})(?P<sep>[-/.])(?P<m>0?[1-9]|1[0-2])(?P=sep)"
@@ -210,8 +226,10 @@ RULES: tuple[Rule, ...] = (
     Rule("year", r"(?<![0-9])(?P<y>[0-9]{4})(?:\s*[-~到至]\s*(?P<y2>[0-9]{4}))?(?=\s*年)", _years),
     Rule("generation", r"(?<![0-9])(?P<y>[0-9]0)(?=后)", lambda m: num.year(m["y"])),
     Rule("clock", rf"(?<![0-9])(?P<h>[0-9]{{1,2}}):(?P<m>[0-9]{{2}})(?::(?P<s>[0-9]{{2}}))?{_AP}?{END}", _clock),
-    Rule("clock-range", r"(?<=[点分秒])\s*[-~]\s*(?=[上下]午|[零一二两三四五六七八九十])", lambda m: "到"),
+    Rule("clock-range", r"(?<=[点分秒半])\s*[-~]\s*(?=[上下]午|[零一二两三四五六七八九十])", lambda m: "至"),
     Rule("hour", rf"{START}(?P<h>[0-9]{{1,2}}){_AP}", _bare_hour),
+    Rule("version", r"(?<![A-Za-z0-9])(?P<v>[vV])(?P<n>[0-9]+(?:\.[0-9]+)+)(?![0-9.])", _version),
+    Rule("temperature", rf"{START}(?P<a>[-−]?{NUM})(?:\s*[-~]\s*(?P<b>[-−]?{NUM}))?\s?(?:℃|°C)", _temperature),
     Rule("money", rf"(?<![A-Za-z])(?P<cur>{currency_symbol_pattern()})\s?(?P<n>{NUM})(?P<scale>[万亿])?", _money),
     Rule("money-code", rf"(?P<n>{NUM})(?P<scale>[万亿])?\s?(?P<cur>[A-Z]{{3}})(?![A-Za-z])", _money_code),
     Rule("percent", rf"{START}(?P<a>{SIGNED})(?:\s*[%‰]?\s*[-~]\s*(?P<b>{SIGNED}))?\s*(?P<sign>[%‰])", _percent),
@@ -226,6 +244,7 @@ RULES: tuple[Rule, ...] = (
     Rule("range", rf"{START}(?P<a>{NUM})\s*(?P<dash>[-~])\s*(?P<b>{NUM}){END}", _range),
     Rule("ratio", rf"{START}(?P<a>[0-9]+):(?P<b>[0-9]+){END}", _ratio),
     Rule("fraction", rf"(?<![0-9/.])(?P<a>{NUM})\s*/\s*(?P<b>{NUM})(?![0-9/])", _fraction),
+    Rule("pure-decimal", r"(?<![0-9A-Za-z.])\.(?P<d>[0-9]+)(?![0-9.])", lambda m: num.decimal("." + m["d"])),
     Rule("number", rf"{START}{NUM}", _number),
     Rule("tilde-range", r"(?<=[\u4e00-\u9fff])\s*~\s*(?=[负零一二两三四五六七八九十])", lambda m: "到"),
 )

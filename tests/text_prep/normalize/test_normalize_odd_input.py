@@ -55,5 +55,6 @@ def test_rare_characters_are_kept() -> None:
 
 
 def test_numbers_too_long_to_count_are_read_digit_by_digit() -> None:
-    assert normalize_zh("12345678901234567890") == "一二三四五六七八九零一二三四五六七八九零"
+    assert normalize_zh("12345678901234567890") == "幺二三四五六七八九零幺二三四五六七八九零"    # a code
+    assert normalize_zh("12345678901234567890个") == "一二三四五六七八九零一二三四五六七八九零个"
     assert normalize_en("9" * 40) == " ".join(["nine"] * 40)
