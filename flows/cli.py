@@ -5,7 +5,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
@@ -222,7 +222,7 @@ app.add_typer(voice_app, name="voice")
 
 @models_app.command("pull")
 def models_pull(
-    version: str = typer.Option("v2", "--version", help="model version: v1 or v2"),
+    version: str = typer.Option("v2", "--version", help="model version: v1, v2, v2Pro or v2ProPlus"),
     models_dir: Optional[Path] = typer.Option(None, "--dir", help="cache folder (default: ~/.cache/bookvoice/models)"),
 ) -> None:
     """Download the official pretrained base models (pinned revision, sha256-checked, resumable)."""
@@ -230,7 +230,8 @@ def models_pull(
 
     pulled = pull_models(version, models_dir)
     typer.echo(f"{pulled.version} base models ready in {pulled.root}\n  hubert: {pulled.hubert_dir}\n"
-               f"  bert:   {pulled.bert_dir}\n  gpt:    {pulled.gpt_path}\n  sovits: {pulled.sovits_path}")
+               f"  bert:   {pulled.bert_dir}\n  gpt:    {pulled.gpt_path}\n  sovits: {pulled.sovits_path}"
+               + (f"\n  sv:     {pulled.sv_path}" if pulled.sv_path else ""))
 
 
 @voice_app.command("add")
@@ -238,7 +239,8 @@ def voice_add(
     name: str = typer.Argument(..., help="voice name (file voices/NAME.toml)"),
     gpt: Path = typer.Option(..., "--gpt", help="GPT weights (*.ckpt)"),
     sovits: Path = typer.Option(..., "--sovits", help="SoVITS weights (*.pth)"),
-    ref: Path = typer.Option(..., "--ref", help="reference clip, 3-10 s"),
+    ref: List[Path] = typer.Option(..., "--ref", help="reference clip, 3-10 s; repeat to add clips to the timbre "
+                                                     "(the first one is the one --ref-text transcribes)"),
     ref_text: str = typer.Option(..., "--ref-text", help="exactly what is said in the clip"),
     ref_lang: str = typer.Option("zh", "--ref-lang", help="language of the clip: zh, en or auto"),
     project: Optional[Path] = typer.Option(None, "--project",
@@ -248,14 +250,19 @@ def voice_add(
                                         help="chinese-roberta-wwm-ext-large folder (default: pulled models)"),
     models_dir: Optional[Path] = typer.Option(None, "--models-dir", help="where `models pull` put the base models"),
     force: bool = typer.Option(False, "--force", help="replace an existing voice of that name"),
+    sv: Optional[Path] = typer.Option(None, "--sv", help="speaker-verification model (default: the one "
+                                                         "`models pull --version v2Pro` fetched, if any)"),
+    calibrate: bool = typer.Option(True, "--calibrate/--no-calibrate",
+                                   help="calibrate the speaker-drift guard (needs the SV model)"),
 ) -> None:
     """Check a cloned voice completely (files load, clip length, transcript phonemises) and save it."""
     from flows.config.voices import VOICES_DIR, add_voice, default_user_voices_dir
 
     dest = project / VOICES_DIR if project is not None else default_user_voices_dir()
-    profile = add_voice(name, gpt, sovits, ref, ref_text, ref_lang, dest, hubert_dir=hubert, bert_dir=bert,
-                        models_dir=models_dir, overwrite=force)
-    typer.echo(f"added voice {profile.name} ({profile.version}): {profile.source}")
+    profile = add_voice(name, gpt, sovits, ref[0], ref_text, ref_lang, dest, aux_refs=ref[1:], sv_model=sv,
+                        hubert_dir=hubert, bert_dir=bert, models_dir=models_dir, overwrite=force, calibrate=calibrate)
+    drift = f", drift guard below {profile.drift_threshold:.2f}" if profile.drift_threshold is not None else ""
+    typer.echo(f"added voice {profile.name} ({profile.model}{drift}): {profile.source}")
 
 
 @voice_app.command("test")

@@ -36,6 +36,7 @@ import soundfile as sf
 import torch
 
 from flows.store.fsio import atomic_write_bytes, remembered_sha256
+from flows.engines.gsv_speaker import drift_guard, load_speaker_vectors
 from flows.engines.gsv_text import phonemize_target, prompt_text
 from flows.pipeline.plan import make_job, text_segments
 from flows.config.voices import PROFILE_SUFFIX, VoiceProfile, load_profile
@@ -140,7 +141,8 @@ class GSVVoiceEngine:
         self.precision = Precision.named(settings.precision, self.device)
         self.options = settings.engine_options(profile.sampling, profile.speed, knobs)
         self._fingerprint: str | None = None
-        missing = [p for p in (profile.gpt, profile.sovits, profile.references[0].audio) if not p.is_file()]
+        missing = [p for p in (profile.gpt, profile.sovits, *(r.audio for r in profile.references),
+                               *((profile.sv_model,) if profile.sv_model else ())) if not p.is_file()]
         missing += [p for p in (profile.hubert_dir, profile.bert_dir) if not p.is_dir()]
         if missing:
             raise VoiceFileError(missing[0], f"voice file of profile {profile.name!r} not found")
@@ -164,6 +166,15 @@ class GSVVoiceEngine:
                     "bert": _folder_digest(profile.bert_dir),
                     "reference": {"audio": _file_digest(ref.audio), "text": ref.text, "lang": ref.lang},
                     "precision": str(self.precision), "options": _audio_options(self.options)}
+            # Only present when used, so the keys of single-clip v1/v2 voices without a drift guard stay as they were.
+            if len(profile.references) > 1:
+                blob["aux_references"] = [_file_digest(r.audio) for r in profile.references[1:]]
+            if profile.model != profile.version:
+                blob["model"] = profile.model
+            if profile.sv_model is not None and (profile.model != profile.version or profile.drift_threshold is not None):
+                blob["sv"] = _file_digest(profile.sv_model)
+            if profile.drift_threshold is not None:
+                blob["drift_threshold"] = profile.drift_threshold
             self._fingerprint = hashlib.sha256(json.dumps(blob, sort_keys=True, default=str).encode()).hexdigest()
         return self._fingerprint
 
@@ -187,12 +198,18 @@ class GSVVoiceEngine:
 @functools.lru_cache(maxsize=2)
 def _load_engine(profile: VoiceProfile, device: str, precision: Precision, options: EngineOptions) -> GSVEngine:
     """Load the voice, prepare its reference prompt and wrap both in the batched engine (cached per process)."""
-    voice = Voice.load(profile.gpt, profile.sovits, profile.hubert_dir, profile.bert_dir, device, precision)
+    voice = Voice.load(profile.gpt, profile.sovits, profile.hubert_dir, profile.bert_dir, device, precision,
+                       sv_path=profile.sv_model)
     ref = profile.references[0]
     said = phonemize(prompt_text(ref.text, ref.lang), lang=ref.lang, version=profile.version)
-    prompt = voice.prompt_from(ref.audio, said.phone_ids, text_segments(said))
-    log.info("voice %s ready on %s (%s)", profile.name, device, precision)
-    return GSVEngine(voice, prompt, options)
+    vectors = load_speaker_vectors(profile, voice.speaker) if voice.speaker is not None else None
+    prompt = voice.prompt_from(ref.audio, said.phone_ids, text_segments(said),
+                               aux_refs=[r.audio for r in profile.references[1:]],
+                               sv_vectors=vectors.sv_vectors if vectors is not None and vectors.sv_vectors else None)
+    drift = drift_guard(profile, voice.speaker, vectors) if vectors is not None else None
+    log.info("voice %s (%s) ready on %s (%s)%s", profile.name, profile.model, device, precision,
+             f", drift guard below {drift.threshold:.3f}" if drift else "")
+    return GSVEngine(voice, prompt, options, drift)
 
 
 def _audio_options(options: EngineOptions) -> dict[str, Any]:

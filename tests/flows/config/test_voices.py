@@ -81,11 +81,11 @@ def test_default_sampling_settings_are_the_reference_ones(voice_kit: dict[str, P
             profile.sampling.repetition_penalty, profile.speed) == (15, 1.0, 1.0, 1.35, 1.0)
 
 
-def make_v2pro(kit: dict[str, Path], tmp: Path) -> Path:
+def make_marked(kit: dict[str, Path], tmp: Path, marker: bytes) -> Path:
     data = bytearray(kit["sovits"].read_bytes())
-    data[:2] = b"05"  # the exporter's v2Pro header marker
-    (tmp / "v2pro.pth").write_bytes(bytes(data))
-    return tmp / "v2pro.pth"
+    data[:2] = marker  # the exporter's version marker in place of "PK"
+    (tmp / "marked.pth").write_bytes(bytes(data))
+    return tmp / "marked.pth"
 
 
 def unreadable_clip(tmp: Path) -> Path:
@@ -100,7 +100,9 @@ BAD_INPUTS = {
     "8-bit clip": (lambda kit, tmp: {"ref": write_wav(tmp / "u8.wav", 5.0, subtype="PCM_U8")}, "sample format PCM_U8"),
     "8 kHz clip": (lambda kit, tmp: {"ref": write_wav(tmp / "phone.wav", 5.0, rate=8000)}, "sample rate 8000 Hz"),
     "unreadable clip": (lambda kit, tmp: {"ref": unreadable_clip(tmp)}, "unreadable audio"),
-    "v2Pro weights": (lambda kit, tmp: {"sovits": make_v2pro(kit, tmp)}, "v2Pro voices are not supported"),
+    "v3 weights": (lambda kit, tmp: {"sovits": make_marked(kit, tmp, b"02")},
+                   "v3 voices are not supported .*v1, v2, v2Pro and v2ProPlus"),
+    "v2Pro marker on v2 weights": (lambda kit, tmp: {"sovits": make_marked(kit, tmp, b"05")}, "lacks its sv_emb"),
     "GPT v2 with SoVITS v1": (lambda kit, tmp: {"sovits": kit["sovits_v1"]}, "GPT weights are v2 but"),
     "GPT file given as SoVITS": (lambda kit, tmp: {"sovits": kit["gpt"]}, r"this is a GPT \(\.ckpt\) file"),
     "transcript of punctuation": (lambda kit, tmp: {"ref_text": "……！？"}, "gives no spoken phones"),
@@ -234,3 +236,62 @@ def test_profile_values_are_checked_in_one_place() -> None:
         VoiceProfile("a", "v2", Path("g"), Path("s"), Path("h"), Path("b"), ())
     with pytest.raises(ValueError, match="speed"):
         VoiceProfile("a", "v2", Path("g"), Path("s"), Path("h"), Path("b"), (ref,), speed=0.1)
+
+
+# --- v2Pro voices, the SV model, several clips ----------------------------------------------------
+
+@pytest.fixture(scope="module")
+def pro_files(tmp_path_factory) -> dict[str, Path]:
+    """A tiny v2Pro SoVITS, a fitting SV model and a v1 GPT (built here: nothing from the kit fits them)."""
+    from tests.tiny_voice import GPT_CONFIG, write_gpt, write_sovits_pro, write_sv
+
+    d = tmp_path_factory.mktemp("pro")
+    v1_config = {**GPT_CONFIG, "model": {**GPT_CONFIG["model"], "phoneme_vocab_size": 512}}
+    return {"sovits": write_sovits_pro(d / "pro.pth"), "sv": write_sv(d / "sv.ckpt"),
+            "gpt_v1": write_gpt(d / "v1.ckpt", v1_config)}
+
+
+def test_a_pro_voice_with_several_clips_is_added_with_its_speaker_cache(voice_kit, pro_files, tmp_path) -> None:
+    aux = write_wav(tmp_path / "aux.wav", 4.0)
+    added = add(voice_kit, sovits=pro_files["sovits"], sv_model=pro_files["sv"], aux_refs=[aux], calibrate=False)
+    assert (added.version, added.model, added.sv_model) == ("v2", "v2Pro", pro_files["sv"])
+    assert [r.audio for r in added.references] == [voice_kit["ref"], aux] and added.references[1].text == ""
+    text = added.source.read_text(encoding="utf-8")
+    assert 'model = "v2Pro"' in text and "sv = " in text and "drift_threshold" not in text
+    assert load_profile(added.source) == added
+    cache = voice_kit["dest"] / "alice.speaker.npz"
+    with np.load(cache) as stored:
+        assert stored["sv_vectors"].shape[0] == stored["embeddings"].shape[0] == 2
+
+    from flows.engines.gsv_speaker import load_speaker_vectors
+
+    class Deaf:   # the cache must be used: listening again would fail
+        def __getattr__(self, name):
+            raise AssertionError("the clips were listened to again")
+
+    vectors = load_speaker_vectors(load_profile(added.source), Deaf())
+    assert len(vectors.sv_vectors) == 2 and vectors.sv_vectors[0].shape == (1, 640)
+
+
+PRO_BAD_INPUTS = {
+    "v2Pro without the SV model": (lambda kit, pro, tmp: {"sv_model": None}, "needs the speaker-verification model"),
+    "SV checkpoint of the wrong shape": (lambda kit, pro, tmp: {"sv_model": kit["gpt"].parent / "sv_tiny.ckpt"},
+                                         "SV checkpoint of the wrong shape: it gives 2560-wide"),
+    "2-second extra clip": (lambda kit, pro, tmp: {"aux_refs": [write_wav(tmp / "aux.wav", 2.0)]},
+                            "aux.wav: clip lasts 2.0 s; a reference must last 3-10 s"),
+    "v2Pro SoVITS with a v1 GPT": (lambda kit, pro, tmp: {"gpt": pro["gpt_v1"]},
+                                   "GPT weights are v1 but .* is a v2Pro SoVITS voice"),
+    "SV file that is a voice": (lambda kit, pro, tmp: {"sv_model": kit["gpt"]}, "not a speaker-verification"),
+}
+
+
+@pytest.mark.parametrize("case", PRO_BAD_INPUTS)
+def test_each_bad_pro_input_is_one_clear_line(voice_kit, pro_files, tmp_path, case) -> None:
+    make_changes, expected = PRO_BAD_INPUTS[case]
+    changes = {"sovits": pro_files["sovits"], "sv_model": pro_files["sv"], "calibrate": False,
+               **make_changes(voice_kit, pro_files, tmp_path)}
+    with pytest.raises(VoiceValidationError) as caught:
+        add(voice_kit, **changes)
+    assert len(caught.value.problems) == 1, caught.value.problems
+    assert re.search(expected, caught.value.problems[0]), caught.value.problems[0]
+    assert "\n" not in str(caught.value) and not list(voice_kit["dest"].glob("*.toml"))
