@@ -129,19 +129,30 @@ def word_phones(word: str, tag: str = "", shouting: bool = False, article: bool 
     return lookup(word)
 
 
-def _is_shouting(words: Sequence[str]) -> bool:
-    """Two or more capitalised words, at least half of them dictionary words: a heading or shouting."""
-    caps = [w for w in words if len(w) > 1 and w.isalpha() and w.isupper()]
-    if len(caps) < 2 or any(w.islower() or w.istitle() for w in words if w.isalpha() and len(w) > 1):
-        return False
-    return sum(w.lower() in pronunciations() for w in caps) * 2 >= len(caps)
+def _caps_word(token: str) -> bool:
+    return len(token) > 1 and token.isalpha() and token.isupper()
+
+
+def _shouted(tokens: Sequence[str]) -> list[bool]:
+    """Tokens in a run of two or more words in capitals, at least half of them dictionary words (DRINK ME)."""
+    out = [False] * len(tokens)
+    i = 0
+    while i < len(tokens):
+        j = i
+        while j < len(tokens) and _caps_word(tokens[j]):
+            j += 1
+        run = tokens[i:j]
+        if len(run) >= 2 and sum(w.lower() in pronunciations() for w in run) * 2 >= len(run):
+            out[i:j] = [True] * len(run)
+        i = max(j, i + 1)
+    return out
 
 
 def g2p_en(text: str) -> list[str]:
     """Phones for spoken-form English ``text``: ARPAbet words and the pause phones , . ! ? -."""
     tokens = tokenizer()(prepare(text))
     words = [t for t in tokens if re.search("[A-Za-z]", t)]
-    shouting = _is_shouting(words)
+    shouting = _shouted(tokens)
     tags = pos_tags(tokens) if any(t.lower() in homographs() for t in words) else [""] * len(tokens)
     phones: list[str] = []
     for i, (token, tag) in enumerate(zip(tokens, tags)):
@@ -152,5 +163,5 @@ def g2p_en(text: str) -> list[str]:
             continue
         following = tokens[i + 1] if i + 1 < len(tokens) else ""
         article = token == "A" and following[:1].islower()
-        phones.extend(word_phones(token, tag, shouting, article))
+        phones.extend(word_phones(token, tag, shouting[i], article))
     return phones
