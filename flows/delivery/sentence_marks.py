@@ -5,11 +5,13 @@ NFKC and case folded, quotes and dashes unified) keeps where it came from: a tex
 tail) and an offset. Sentences are found in reading order in that skeleton, so markup, line breaks and entity
 spellings do not matter. A match is wrapped at the level of the innermost element holding both ends: a
 sentence that starts or ends inside an inline element takes that whole element; one that would cross a block
-(``p``, ``li``...) or share an element with the previous sentence is left unmarked (it keeps its text, it just
-gets no overlay entry). Text the audio does not read is never matched, so it stays as it was.
+(``p``, ``li``...) is left unmarked (it keeps its text, it just gets no overlay entry). An inline element in
+which one sentence ends and the next begins (``<em>rose. Then</em>``) is first cut in two there, the second
+half a copy of the element without its id. Text the audio does not read is never matched, so it stays as it was.
 """
 from __future__ import annotations
 
+import bisect
 import unicodedata
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
@@ -158,8 +160,7 @@ def wrap(rng: _Range, span_id: str) -> None:
     """Move the range's content into a new ``<span id=span_id>`` in place."""
     top = rng.top
     namespace = etree.QName(top).namespace
-    span = etree.Element(f"{{{namespace}}}span" if namespace else "span")
-    span.set("id", span_id)
+    span = top.makeelement(f"{{{namespace}}}span" if namespace else "span", {"id": span_id})
 
     def get(anchor: etree._Element | None) -> str:
         return (top.text if anchor is None else anchor.tail) or ""
@@ -196,28 +197,94 @@ class Placed:
     key: str
 
 
-def mark_sentences(docs: Sequence[DocumentSkeleton], sentences: Iterable[tuple[str, str, bool]],
-                   id_of: Callable[[str], str]) -> list[Placed]:
-    """Find ``(key, text, chapter_start)`` sentences in reading order across ``docs`` and wrap each found one.
+def _shallow(el: etree._Element) -> etree._Element:
+    """An empty copy of ``el`` (same tag and attributes, no id)."""
+    return el.makeelement(el.tag, {k: v for k, v in el.attrib.items() if k != "id"})
 
-    A chapter's first sentence may lie anywhere ahead (skipped front matter); later ones within
-    ``SEARCH_WINDOW`` of the previous one. Returns the wrapped sentences in reading order.
-    """
+
+def split_inline(slot: _Slot, offset: int, stop: etree._Element) -> None:
+    """Cut the inline element ``stop`` in two at a text position; the second half is a copy without id."""
+    node = slot.container
+    if slot.tail:
+        text, slot.owner.tail = slot.text(), slot.text()[:offset] or None
+        moving = list(node)[node.index(slot.owner) + 1:]
+    else:
+        text, node.text = slot.text(), slot.text()[:offset] or None
+        moving = list(node)
+    clone = _shallow(node)
+    clone.text = text[offset:] or None
+    for child in moving:
+        clone.append(child)
+    while node is not stop:
+        parent = node.getparent()
+        upper = _shallow(parent)
+        upper.append(clone)
+        clone.tail, node.tail = node.tail, None
+        for sibling in list(parent)[parent.index(node) + 1:]:
+            upper.append(sibling)
+        node, clone = parent, upper
+    clone.tail, node.tail = node.tail, None
+    parent = node.getparent()
+    parent.insert(parent.index(node) + 1, clone)
+
+
+def _shared_inline(doc: DocumentSkeleton, end: int, start: int) -> etree._Element | None:
+    """The outermost inline element holding both skeleton characters, if any (then they must be split)."""
+    a, b = doc.slots[doc.origin[end][0]].container, doc.slots[doc.origin[start][0]].container
+    above = set(_ancestors(a))
+    common = next(el for el in _ancestors(b) if el in above)
+    if local_name(common) in _BLOCK_TAGS or common.getparent() is None:
+        return None
+    chain = _ancestors(common)
+    block = next((i for i, el in enumerate(chain) if local_name(el) in _BLOCK_TAGS or el.getparent() is None))
+    return chain[block - 1]
+
+
+def _find(docs: Sequence[DocumentSkeleton], sentences: Sequence[tuple[str, str, bool]]) -> list[tuple[int, int, int, str]]:
+    """Each sentence found in reading order: (document, first and last skeleton character, key)."""
     book = DOC_SEPARATOR.join(doc.text for doc in docs)
     starts, total = [], 0
     for doc in docs:
         starts.append(total)
         total += len(doc.text) + len(DOC_SEPARATOR)
-    found: list[tuple[int, int, int, str]] = []       # (doc, first, last, key)
+    found: list[tuple[int, int, int, str]] = []
     cursor = 0
     for key, text, chapter_start in sentences:
         needle = skeleton(text)
         at = book.find(needle, cursor) if needle else -1
         if at < 0 or (not chapter_start and at - cursor > SEARCH_WINDOW):
             continue
-        d = max(i for i, s in enumerate(starts) if s <= at)
+        d = bisect.bisect_right(starts, at) - 1
         found.append((d, at - starts[d], at - starts[d] + len(needle) - 1, key))
         cursor = at + len(needle)
+    return found
+
+
+def _split_shared(docs: list[DocumentSkeleton], found: list[tuple[int, int, int, str]]) -> None:
+    """Split inline elements in which one sentence ends and the next begins; re-read the documents changed."""
+    cuts: dict[int, list[tuple[tuple[int, int], _Slot, int, etree._Element]]] = {}
+    for (d0, _, last, _), (d1, first, _, _) in zip(found, found[1:]):
+        if d0 == d1 and (stop := _shared_inline(docs[d1], last, first)) is not None:
+            slot_index, offset = docs[d1].origin[first]
+            cuts.setdefault(d1, []).append(((slot_index, offset), docs[d1].slots[slot_index], offset, stop))
+    for d, points in cuts.items():
+        for _, slot, offset, stop in sorted(points, key=lambda p: p[0], reverse=True):
+            split_inline(slot, offset, stop)
+        docs[d] = DocumentSkeleton(docs[d].root)
+
+
+def mark_sentences(docs: Sequence[DocumentSkeleton], sentences: Iterable[tuple[str, str, bool]],
+                   id_of: Callable[[str], str]) -> list[Placed]:
+    """Find ``(key, text, chapter_start)`` sentences in reading order across ``docs`` and wrap each found one.
+
+    A chapter's first sentence may lie anywhere ahead (skipped front matter); later ones within
+    ``SEARCH_WINDOW`` of the previous one. An inline element holding the end of one sentence and the start of
+    the next is first cut in two there. Returns the wrapped sentences in reading order.
+    """
+    docs, sentences = list(docs), list(sentences)
+    found = _find(docs, sentences)
+    _split_shared(docs, found)
+    found = _find(docs, sentences)
     ranges: list[tuple[int, _Range, str]] = []
     for d, first, last, key in found:
         rng = find_range(docs[d], first, last)

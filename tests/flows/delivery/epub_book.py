@@ -40,7 +40,7 @@ wind   blew, <span epub:type="pagebreak" id="p2" title="2"/>and nobody oiled it.
 </section>"""
 CHAPTER_2 = """<section epub:type="chapter"><h1>The Pond</h1>
 <p>“Look,” she said — “the pond is full of fish!”</p>
-<p>They watched until dark.</p>
+<p>They watched <strong class="x" id="w">until <em>dark. Stars</em> came</strong> out.</p>
 </section>"""
 CSS = "body { margin: 1em; }\n"
 
