@@ -24,6 +24,7 @@ SEGMENTS_DIR = "m4b"                    # under the state folder: per-chapter AA
 READALONG_DIR = "readalong"
 EPUB_SUFFIX = ".epub"
 READALONG_SUFFIX = "-readalong.epub"
+STALE_SUFFIXES = (".srt", ".vtt", ".m4b")     # out/ files of these kinds that a run did not produce are removed
 
 
 @dataclass(frozen=True)
@@ -93,12 +94,22 @@ def deliver(plan: DeliveryPlan, chapter_indices: Sequence[int]) -> Delivered:
         library_audio, library_extras = [build.path], book_subtitles
     if "epub3" in plan.formats and chapters:
         files += _readalong(plan, chapters, notes)
+    _remove_stale(plan.out_dir, files)
     folder = None
     if plan.library is not None and chapters:
         folder = build_library(plan.library, plan.info, library_audio, marks, library_extras)
     for note in notes:
         log.warning("%s", note)
     return Delivered(tuple(files), tuple(notes), folder)
+
+
+def _remove_stale(out_dir: Path, produced: Sequence[Path]) -> None:
+    """Delete delivery files an earlier run made that this one did not (formats dropped, parts re-split)."""
+    keep = {path.name for path in produced}
+    for path in out_dir.iterdir():
+        delivered = path.suffix.lower() in STALE_SUFFIXES or path.name.endswith(READALONG_SUFFIX)
+        if delivered and path.name not in keep and path.is_file():
+            path.unlink()
 
 
 def _readalong(plan: DeliveryPlan, chapters: list[tuple[ChapterTimings, ChapterAudio]], notes: list[str]) -> list[Path]:

@@ -73,3 +73,18 @@ def test_rerendering_one_sentence_updates_its_chapter_and_the_book_formats_only(
     smil = zipfile.ZipFile(tmp_path / "proj" / "out" / "the-tone-garden-readalong.epub").read(
         "OEBPS/bookvoice/c2-1.smil").decode()
     assert "bookvoice-s2-1-0" in smil
+
+
+def test_files_of_dropped_formats_are_removed(tone_book, tmp_path):
+    info = BookInfo("Tone Book", "A. Writer")
+    def plan(formats):
+        return DeliveryPlan(parse_formats(formats), tone_book.project.out_dir, tone_book.project.state_dir,
+                            tone_book.project.book, info, "tone-book")
+    indices = [p.index for p in tone_book.plans]
+    full = deliver(plan(["m4b", "srt", "vtt"]), indices)
+    mp3_only = deliver(plan([]), indices)
+    out = tone_book.project.out_dir
+    assert {p.suffix for p in full.files} == {".mp3", ".m4b", ".srt", ".vtt"}
+    assert {p.suffix for p in mp3_only.files} == {".mp3"}
+    assert {p.suffix for p in out.iterdir() if p.is_file()} <= {".mp3", ".json", ".html"}
+    assert all(p.is_file() for p in mp3_only.files)
