@@ -81,6 +81,12 @@ def zh_classes(row: dict, ours: list[Unit]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     matcher = SequenceMatcher(None, [u.key for u in ours], [u.key for u in theirs], autojunk=False)
     for op, a0, a1, b0, b1 in matcher.get_opcodes():
+        if op == "replace" and a1 - a0 == b1 - b0 and all(u.lang == v.lang == "zh" for u, v in
+                                                           zip(ours[a0:a1], theirs[b0:b1])):
+            for u, v in zip(ours[a0:a1], theirs[b0:b1]):          # another character (么/麽): same phones?
+                if u.phones != v.phones:
+                    out.append(("normalisation", f"{u.key}: {' '.join(u.phones)} vs ref {v.key}: {' '.join(v.phones)}"))
+            continue
         if op != "equal":
             a = "".join(u.key for u in ours[a0:a1])
             b = "".join(u.key for u in theirs[b0:b1])

@@ -57,6 +57,8 @@ from text_prep.normalize import normalize_zh
         ("2008.08", "二零零八年八月"),
         ("08/08", "八月八日"),
         ("1990年", "一九九零年"),
+        ("公元618年", "公元六一八年"),                  # a calendar year of any length
+        ("他活了80年", "他活了八十年"),                  # a count of years
         ("2008-2010年", "二零零八到二零一零年"),
         ("90后", "九零后"),
         # times
