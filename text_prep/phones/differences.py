@@ -86,6 +86,9 @@ DIFFERENCES: tuple[Difference, ...] = (
     Difference("latin-units", "zh", "spells units written in Latin letters as English letters (25kg -> K G)",
                "the Chinese unit name (千克)", "a Chinese sentence switches to English letters",
                "重达25kg", "重达二十五千克", "w u3 q ian1 k e4"),
+    Difference("traditional-characters", "zh", "its own character table keeps 麽 and 乾 (甚麼 -> shen2 mo2, "
+               "乾菜 -> qian2) and maps 榜 to 搒", "OpenCC's conversion (么 me5, 干 gan1, 榜 bang3)",
+               "common words are misread", "你解得麼？", "你解得么?", "d e5 m e5 ?"),
     Difference("rare-characters", "zh", "deletes characters outside U+4E00-U+9FA5 (CJK extensions)",
                "reads them when a reading is known", "characters are silently dropped",
                "䶮字", "䶮字", "y En3 z i04"),
