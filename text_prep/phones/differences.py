@@ -86,6 +86,11 @@ DIFFERENCES: tuple[Difference, ...] = (
     Difference("latin-units", "zh", "spells units written in Latin letters as English letters (25kg -> K G)",
                "the Chinese unit name (千克)", "a Chinese sentence switches to English letters",
                "重达25kg", "重达二十五千克", "w u3 q ian1 k e4"),
+    Difference("tilde", "zh", "its normaliser turns ~ into 至 outside numbers too (好啊~ -> 好啊至)",
+               "a … (its G2P's own mapping, which the normaliser pre-empts)", "a word that is not in the text",
+               "好啊~", "好啊…", "h ao3 AA a5 …"),
+    Difference("slash", "zh", "its normaliser turns / into 每 everywhere (他/她 -> 他每她)", "a , pause",
+               "a word that is not in the text", "他/她来了", "他,她来了", "t a1 , t a1"),
     Difference("traditional-characters", "zh", "its own character table keeps 麽 and 乾 (甚麼 -> shen2 mo2, "
                "乾菜 -> qian2) and maps 榜 to 搒", "OpenCC's conversion (么 me5, 干 gan1, 榜 bang3)",
                "common words are misread", "你解得麼？", "你解得么?", "d e5 m e5 ?"),

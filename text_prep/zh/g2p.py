@@ -25,8 +25,10 @@ from text_prep.zh.pinyin import sentence_pinyin
 
 log = logging.getLogger(__name__)
 
+# Dashes in Chinese prose (——, ──) are dropped, as the reference's normaliser drops them: its voices never
+# heard a pause phone there. "~" is a drawn-out … (the reference's 至 is listed in phones/differences.py).
 PUNCT_MAP = {"：": ",", "；": ",", "，": ",", "、": ",", "·": ",", "/": ",", ";": ",", ":": ",",
-             "。": ".", "！": "!", "？": "?", "—": "-", "–": "-", "~": "…", "～": "…", "\n": "."}
+             "。": ".", "！": "!", "？": "?", "—": "", "–": "", "─": "", "~": "…", "～": "…", "\n": "."}
 _KEEP = re.compile(rf"[{HAN_CLASS}]|[{re.escape(''.join(PUNCTUATION))}]")
 _PUNCT_RUN = re.compile(rf"([{re.escape(''.join(PUNCTUATION))}])[{re.escape(''.join(PUNCTUATION))}]+")
 NO_ERHUA_POS = frozenset(("a", "j", "nr"))   # tags after which 儿 keeps its own tone (reference)

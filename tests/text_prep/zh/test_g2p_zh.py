@@ -46,9 +46,9 @@ def test_erhua_only_in_v2() -> None:
 
 
 def test_punctuation_phones_and_word2ph() -> None:
-    result = g2p_zh(["你好，世界！真的吗？？好……走——来。"], "v2")
-    assert result.norm_text == "你好,世界!真的吗?好…走-来."             # a run of marks keeps its first
-    assert [p for p in result.phones if not p[-1].isalnum()] == [",", "!", "?", "…", "-", "."]
+    result = g2p_zh(["你好，世界！真的吗？？好……走——来-去。"], "v2")
+    assert result.norm_text == "你好,世界!真的吗?好…走来-去."             # a run of marks keeps its first
+    assert [p for p in result.phones if not p[-1].isalnum()] == [",", "!", "?", "…", "-", "."]   # —— dropped
     assert len(result.word2ph) == len(result.norm_text)
     assert sum(result.word2ph) == len(result.phones)
     assert all(n == (1 if ch in ",!?…-." else 2) for ch, n in zip(result.norm_text, result.word2ph))
