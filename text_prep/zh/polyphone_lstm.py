@@ -16,8 +16,9 @@ import logging
 import pickle
 from dataclasses import dataclass
 from functools import lru_cache
+from collections.abc import Mapping
 from importlib import resources
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -38,6 +39,16 @@ _ALLOWED_GLOBALS: dict[tuple[str, str], Any] = {
     ("numpy", "ndarray"): np.ndarray,
     ("numpy", "dtype"): np.dtype,
 }
+
+
+class PolyphoneModel(Protocol):
+    """What the pinyin converter needs of a polyphone model (this BiLSTM, or g2pW)."""
+
+    readings: Mapping[str, tuple[str, ...]]  # polyphonic character -> the readings it may choose between
+
+    def scores(self, text: str, positions: list[int]) -> list[dict[str, float]]:
+        """Probability of each candidate reading for the characters of ``text`` at ``positions``."""
+        ...
 
 
 class PolyphoneModelError(RuntimeError):

@@ -13,7 +13,7 @@ from text_prep.zh.polyphone_dict import PhraseDictionary, char_readings, to_tone
 from text_prep.zh.polyphone_lstm import _ArraysOnlyUnpickler
 from text_prep.zh.polyphone_rules import rule_readings
 from text_prep.zh.pinyin import (
-    CharEvidence, Method, PinyinOptions, _model_chunks, citation_pinyin_line, decide,
+    CharEvidence, Method, PinyinConverter, PinyinOptions, _model_chunks, citation_pinyin_line, decide,
     sentence_pinyin, word_pinyin,
 )
 
@@ -109,23 +109,53 @@ def test_word_pinyin_groups_by_word_and_checks_the_words() -> None:
 
 def test_precedence_rule() -> None:
     model = {"zhang3": 0.9995, "chang2": 0.0005}
-    curated = CharEvidence("长", "chang2", None, "zhang3", model)
-    assert decide(curated, 0.999) == ("chang2", Method.PHRASE)
-    fallback = CharEvidence("长", None, "chang2", "zhang3", model)
-    assert decide(fallback, 0.999) == ("zhang3", Method.MODEL_OVER_FALLBACK)
-    assert decide(fallback, 0.9999) == ("chang2", Method.FALLBACK)
-    # a phrase reading the model does not know for the character leaves the choice to the model
-    odd = CharEvidence("长", "zang4", None, "zhang3", model)
-    assert decide(odd, 0.999) == ("zhang3", Method.MODEL)
-    assert decide(CharEvidence("西", None, None, "xi1"), 0.999) == ("xi1", Method.DEFAULT)
-    assert decide(CharEvidence("A", None, None, None), 0.999) == (None, Method.NONE)
+    always = PinyinOptions()  # the default: dictionaries that agree on the word always win
+    unsure_only = PinyinOptions(model_trust_prob=0.999)
+    agreed = CharEvidence("长", "chang2", "chang2", "zhang3", model)
+    assert decide(agreed, always) == ("chang2", Method.DICTIONARY_OVER_MODEL)
+    assert decide(agreed, unsure_only) == ("zhang3", Method.MODEL)  # the model is sure enough
+    # one dictionary alone, or two that disagree, never overrule the model at the "both" level
+    curated_only = CharEvidence("长", "chang2", None, "zhang3", model)
+    assert decide(curated_only, always) == ("zhang3", Method.MODEL)
+    assert decide(curated_only, PinyinOptions(dictionary_evidence="agree")) == ("chang2", Method.DICTIONARY_OVER_MODEL)
+    disagree = CharEvidence("长", "chang2", "zhang3", "zhang3", model)
+    assert decide(disagree, PinyinOptions(dictionary_evidence="agree")) == ("zhang3", Method.MODEL)
+    # a dictionary reading the model does not know for the character leaves the choice to the model
+    odd = CharEvidence("长", "zang4", "zang4", "zhang3", model)
+    assert decide(odd, always) == ("zhang3", Method.MODEL)
+    # characters the model does not score: grammar rule, curated phrase, fallback, default
+    assert decide(CharEvidence("地", None, None, "di4", {}, rule="de5"), always) == ("de5", Method.PHRASE)
+    assert decide(CharEvidence("长", None, "chang2", "zhang3"), always) == ("chang2", Method.FALLBACK)
+    assert decide(CharEvidence("西", None, None, "xi1"), always) == ("xi1", Method.DEFAULT)
+    assert decide(CharEvidence("A", None, None, None), always) == (None, Method.NONE)
+
+
+def test_skipping_settled_characters_does_not_change_readings() -> None:
+    converter = PinyinConverter()
+    text = "他在银行工作，每天步行上班，着急地了解长大以后的事情。"
+    fast = converter.decide_all(converter.evidence(text))
+    full = converter.decide_all(converter.evidence(text, score_all=True))
+    assert [r for r, _ in fast] == [r for r, _ in full]
+
+
+def test_uncertain_readings_name_the_alternatives() -> None:
+    converter = PinyinConverter()
+    text = "他在银行工作，每天步行上班。"
+    assert converter.uncertain(text, below=0.0) == []
+    flagged = converter.uncertain(text, below=1.01)  # every model-scored polyphone
+    assert flagged and all(0.0 <= u.confidence <= 1.0 for u in flagged)
+    for u in flagged:
+        assert text[u.index] == u.char and u.reading not in dict(u.alternatives)
+        assert list(dict(u.alternatives).values()) == sorted(dict(u.alternatives).values(), reverse=True)
 
 
 def test_options_are_validated() -> None:
     with pytest.raises(ValueError):
         PinyinOptions(phrase_sources=("nope",))
     with pytest.raises(ValueError):
-        PinyinOptions(model_override_prob=0.0)
+        PinyinOptions(model_trust_prob=0.0)
+    with pytest.raises(ValueError, match="dictionary_evidence"):
+        PinyinOptions(dictionary_evidence="sometimes")
 
 
 def test_tone3_conversion_and_char_readings() -> None:
