@@ -224,6 +224,7 @@ app.add_typer(voice_app, name="voice")
 def models_pull(
     version: str = typer.Option("v2", "--version", help="model version: v1, v2, v2Pro or v2ProPlus"),
     models_dir: Optional[Path] = typer.Option(None, "--dir", help="cache folder (default: ~/.cache/bookvoice/models)"),
+    g2pw: bool = typer.Option(False, "--g2pw", help="also fetch the g2pW Chinese polyphone model (ONNX)"),
 ) -> None:
     """Download the official pretrained base models (pinned revision, sha256-checked, resumable)."""
     from tts_engine.hub import pull_models
@@ -232,6 +233,10 @@ def models_pull(
     typer.echo(f"{pulled.version} base models ready in {pulled.root}\n  hubert: {pulled.hubert_dir}\n"
                f"  bert:   {pulled.bert_dir}\n  gpt:    {pulled.gpt_path}\n  sovits: {pulled.sovits_path}"
                + (f"\n  sv:     {pulled.sv_path}" if pulled.sv_path else ""))
+    if g2pw:
+        from tts_engine.g2pw_pull import pull_g2pw
+
+        typer.echo(f"  g2pw:   {pull_g2pw(models_dir)} (tokenizer: {pulled.bert_dir / 'tokenizer.json'})")
 
 
 @voice_app.command("add")

@@ -147,6 +147,15 @@ MANIFESTS: Mapping[str, ModelManifest] = MappingProxyType({
     ),
 })
 
+# g2pW, the Chinese polyphone model GPT-SoVITS v2 reads with (`models pull --g2pw`; tts_engine/g2pw_pull.py):
+# the archive GPT-SoVITS' install scripts fetch. Its commit and sha256 could not be looked up where this
+# was written (no network): a pull without a pinned revision resolves the branch to a commit once, checks
+# the download against the hub's LFS sha256 and records it beside the files; later pulls check offline.
+G2PW_REPO_ID = "XXXXRT/GPT-SoVITS-Pretrained"
+G2PW_BRANCH = "main"
+G2PW_REVISION: str | None = None  # pin the commit here once known (40 hex digits)
+G2PW_ARCHIVE = PinnedFile("G2PWModel.zip")  # add its sha256 here once known
+
 
 @dataclass(frozen=True)
 class PulledModels:
