@@ -174,6 +174,10 @@ def create_app(project_dir: Path, settings: StudioSettings):
         return HTMLResponse(page.replace("{{TOKEN}}", html.escape(settings.token, quote=True))
                             .replace("{{TITLE}}", html.escape(view.title, quote=True)))
 
+    @app.get("/favicon.ico")
+    def favicon() -> Response:
+        return Response(status_code=204)
+
     @app.get("/static/{name}")
     def static(name: str) -> Response:
         if name not in STATIC_FILES:
