@@ -73,15 +73,17 @@ def _project_arg() -> Path:
 def new(
     name: str = typer.Argument(..., help="project name (folder created under --dir)"),
     book: Path = typer.Option(..., "--book", help="EPUB or TXT file (copied into the project)"),
-    voice: list[Path] = typer.Option([], "--voice", help="voice file(s); none = the draft eSpeak voice"),
-    engine: Optional[str] = typer.Option(None, "--engine", help="engine name (default: draft, or gpt-sovits with --voice)"),
+    voice: list[Path] = typer.Option([], "--voice", help="voice file(s) of a custom --engine module:factory "
+                                                         "(GPT-SoVITS voices: --profile)"),
+    engine: Optional[str] = typer.Option(None, "--engine", help="engine: draft (default), gpt-sovits or module:factory"),
     profile: Optional[str] = typer.Option(None, "--profile", help="GPT-SoVITS voice profile (from `bookvoice voice add`)"),
     parent: Path = typer.Option(Path("projects"), "--dir", help="folder that holds projects"),
 ) -> None:
     """Create a project folder for BOOK."""
     from flows.config.scaffold import create_project
 
-    project = create_project(parent, name, book, voice, engine or ("gpt-sovits" if voice else "draft"), profile)
+    project = create_project(parent, name, book, voice, engine or ("gpt-sovits" if voice or profile else "draft"),
+                             profile)
     typer.echo(f"created {project.root} (edit {project.config_path.name}, then `bookvoice render {project.root}`)")
 
 

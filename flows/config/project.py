@@ -171,7 +171,8 @@ class _Table:
         """``ProjectError`` for the first key or section nobody read, naming the nearest valid one."""
         for key in self.data:
             if key not in self.known:
-                where = f"[{self.prefix}.{key}]" if isinstance(self.data[key], dict) else key
+                section = f"{self.prefix}.{key}" if self.prefix else key
+                where = f"[{section}]" if isinstance(self.data[key], dict) else key
                 nearest = difflib.get_close_matches(key, list(self.known), n=1, cutoff=0.5)
                 hint = f" (did you mean {nearest[0]!r}?)" if nearest else \
                     f" (valid here: {', '.join(sorted(self.known))})"

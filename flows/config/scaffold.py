@@ -9,7 +9,7 @@ import tomli_w
 
 from flows.errors import ProjectError
 from flows.store.fsio import atomic_write_text
-from flows.config.project import LEXICON_FILE, PROJECT_FILE, PauseConfig, Project, load_project
+from flows.config.project import GSV_ENGINE, LEXICON_FILE, PROJECT_FILE, PauseConfig, Project, load_project
 from text_prep.errors import BookError
 
 LEXICON_TEMPLATE = """\
@@ -36,6 +36,10 @@ def create_project(parent: Path, name: str, book: Path, voice_files: Sequence[Pa
     for voice in voice_files:
         if not Path(voice).exists():
             raise ProjectError(voice, "voice file not found")
+    if voice_files and engine == GSV_ENGINE:
+        raise ProjectError(voice_files[0], "GPT-SoVITS weights are added as a voice profile: run `bookvoice voice add "
+                                           "NAME --gpt X.ckpt --sovits Y.pth --ref CLIP --ref-text TEXT`, then "
+                                           f"`bookvoice new {name} --book {Path(book).name} --profile NAME`")
     if profile is not None:
         if voice_files:
             raise ProjectError(root / PROJECT_FILE, "give voice files or a voice profile, not both")

@@ -78,6 +78,7 @@ class ShardSpec:
 @dataclass
 class _Shard:
     spec: ShardSpec
+    path: Path
     future: object
     pending: set[str]
     last_alive: float
@@ -107,28 +108,40 @@ class FarmSource:
         path = self.cache.root / SHARDS_DIR / f"{shard_id}.json"
         spec.save(path)
         future = synthesize_shard.delay(str(path.resolve()))
-        return _Shard(spec, future, {job.key for job in jobs}, time.monotonic(), issues)
+        return _Shard(spec, path, future, {job.key for job in jobs}, time.monotonic(), issues)
 
     def run(self, jobs: Sequence[SentenceJob]) -> Iterator[str]:
         start = time.perf_counter()
         claims = Claims(self.cache.root)
         shards = [self._issue(jobs[i:i + self.shard_sentences]) for i in range(0, len(jobs), self.shard_sentences)]
+        last_landing = time.monotonic()
         try:
             while shards:
                 for shard in list(shards):
                     for key in [k for k in shard.pending if self.cache.contains(k)]:
                         shard.pending.discard(key)
                         self.stats.synthesized += 1
+                        last_landing = time.monotonic()
                         yield key
                     if not shard.pending:
                         shards.remove(shard)
-                        continue
-                    now = time.monotonic()
-                    if any(claims.is_live(k) for k in shard.pending) or not _started(shard.future):
+                        shard.path.unlink(missing_ok=True)
+                now = time.monotonic()
+                stalled = now - last_landing > claims.lease_s and not any(
+                    claims.is_live(k) for shard in shards for k in shard.pending)
+                for shard in list(shards):
+                    if any(claims.is_live(k) for k in shard.pending):
                         shard.last_alive = now
-                    elif now - shard.last_alive > claims.lease_s or _finished(shard.future):
+                        continue
+                    started, finished = _progress(shard.future)
+                    dead_mid_shard = started and now - shard.last_alive > claims.lease_s
+                    if finished or dead_mid_shard or (stalled and not started):
                         shards.remove(shard)
+                        shard.path.unlink(missing_ok=True)
                         shards.append(self._reissue(shard))
+                        shard.last_alive = now
+                if stalled:
+                    last_landing = now
                 time.sleep(POLL_S)    # the cache on a shared folder has no change notification to wait on
         finally:
             self.stats.wall_s += time.perf_counter() - start
@@ -151,10 +164,11 @@ def _state_name(future: object) -> str:
         return "unknown"
 
 
-def _started(future: object) -> bool:
-    """Whether a worker has picked the shard's task run up (it is no longer waiting to be delivered)."""
-    return _state_name(future).upper() not in ("SCHEDULED", "PENDING", "UNKNOWN")
+def _progress(future: object) -> tuple[bool, bool]:
+    """Whether a worker has started the shard's task run, and whether that run is over.
 
-
-def _finished(future: object) -> bool:
-    return _state_name(future).upper() in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")
+    A run delivered to a worker that died before starting it stays scheduled forever: such shards are
+    handed out again when the whole farm stalls (nothing landed and nobody holds a claim for a lease).
+    """
+    state = _state_name(future).upper()
+    return state not in ("SCHEDULED", "PENDING", "UNKNOWN"), state in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")

@@ -39,7 +39,10 @@ def synthesize_shard(spec_path: str) -> dict:
     """Claim, synthesise and cache every sentence of a shard that is not cached or claimed already."""
     from flows.farm.shards import ShardSpec
 
-    spec = ShardSpec.load(Path(spec_path))
+    try:
+        spec = ShardSpec.load(Path(spec_path))
+    except FileNotFoundError:          # its sentences all landed and the coordinator cleared it away
+        return {"shard": Path(spec_path).stem, "written": 0, "skipped": 0}
     cache = SentenceCache(Path(spec.cache_dir))
     claims = Claims(cache.root)
     try:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from flows.audio.export import Tags
+from flows.config.overrides import applied_edits
 from flows.config.project import Project
 from flows.pipeline import progress
 from flows.pipeline.chapter import input_hash, write_chapter
@@ -24,7 +25,7 @@ from flows.pipeline.plan import ChapterPlan, plan_chapters
 from flows.pipeline.session import LocalSource, SentenceSource, SessionStats, missing_jobs, run_session
 from flows.pipeline.workspace import Workspace, book_author, book_title, inputs_fingerprint, record_rendered_inputs
 from flows.report.html import write_report_html
-from flows.report.model import ChapterManifest, ChapterOutput, ChapterReport, RunReport
+from flows.report.model import ChapterManifest, ChapterOutput, ChapterReport, EditedLine, RunReport
 from flows.store.cache import SentenceCache
 from flows.store.fsio import atomic_write_text, remove_partials
 from tts_engine.engine import SentenceJob
@@ -61,8 +62,9 @@ def assembly_workers(project: Project) -> int:
 def prepare(workspace: Workspace, force: Sequence[str] = ()) -> Prepared:
     """Plan every selected chapter (front-end on all cores for big books) and compare with cache and files."""
     project, cache = workspace.project, workspace.cache
-    for folder in (project.out_dir, project.state_dir, project.cache_dir):
+    for folder in (project.out_dir, project.state_dir):
         remove_partials(folder)
+    cache.remove_partials()
     sink = progress.current()
     sink.stage_started(progress.PLAN, len(workspace.chapters))
     plans = [plan for plan in plan_chapters(workspace.chapters, workspace.frontend, workspace.engine_fp,
@@ -137,6 +139,7 @@ def execute(prepared: Prepared, source: SentenceSource, assemble: Callable[[Chap
         engine={"name": ws.engine.name, "fingerprint": ws.engine_fp},
         totals=totals,
         chapters=reports,
+        edits=[EditedLine(e.label, e.original, e.text) for e in applied_edits(ws.project.root, ws.book)],
     )
     write_report(report, ws.project.report_path)
     if len(ws.chapters) == len(_all_selected(ws)):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ MAGIC = b"BVSA1\n"           # file format tag; a header JSON line follows, then
 PCM_DTYPE = np.dtype("<i2")
 PCM_SCALE = 32767.0
 ENTRY_SUFFIX = ".pcm"
+STALE_PARTIAL_S = 600.0      # a put takes milliseconds; a temp file this old belongs to a killed writer
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,19 @@ class SentenceCache:
             fh.read(len(MAGIC))
             header = json.loads(fh.readline())
         return EntryInfo(int(header["sample_rate"]), int(header["n_samples"]), tuple(header.get("flags", ())))
+
+    def remove_partials(self, older_than_s: float = STALE_PARTIAL_S) -> int:
+        """Delete temp files of writes killed mid-way (old enough that no live writer can own them)."""
+        removed = 0
+        cutoff = time.time() - older_than_s
+        for leftover in self.root.glob("*/.*.partial"):
+            try:
+                if leftover.stat().st_mtime < cutoff:
+                    leftover.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        return removed
 
     def evict(self, key: str) -> None:
         """Drop the entry for ``key`` (forcing a re-render)."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
@@ -15,6 +16,8 @@ from tts_engine.errors import VoiceFileError
 FAKE_RATE = 16000
 SECONDS_PER_CHAR = 0.02
 LOG_ENV, DELAY_ENV = "FAKE_ENGINE_LOG", "FAKE_ENGINE_DELAY_S"
+# a farm worker that should die mid-shard: after this many cached sentences it writes READY_ENV's file and hangs
+BLOCK_AFTER_ENV, READY_ENV = "FAKE_ENGINE_BLOCK_AFTER", "FAKE_ENGINE_READY"
 
 
 class FakeEngine:
@@ -25,6 +28,7 @@ class FakeEngine:
 
     def __init__(self, log: Path | None, delay_s: float) -> None:
         self.log, self.delay_s = log, delay_s
+        self.done = 0             # sentences synthesised and stored by this process
 
     @classmethod
     def from_project(cls, files: Sequence[Path], settings: Mapping[str, Any],
@@ -40,7 +44,11 @@ class FakeEngine:
         return hashlib.sha256(b"fake-engine-1").hexdigest()
 
     def synthesize(self, jobs: Sequence[SentenceJob]) -> Iterator[SentenceAudio]:
+        block_after = int(os.environ.get(BLOCK_AFTER_ENV, "-1"))
         for job in jobs:
+            if block_after >= 0 and self.done >= block_after:
+                Path(os.environ[READY_ENV]).write_text(str(self.done))
+                threading.Event().wait()           # hang mid-shard until the test kills this worker
             time.sleep(self.delay_s)
             n = int(FAKE_RATE * (0.2 + SECONDS_PER_CHAR * len(job.text)))
             freq = 150 + int(job.key[:4], 16) % 300 + job.seed % 50
@@ -54,6 +62,7 @@ class FakeEngine:
                     fh.write(job.key + "\n")
                     fh.flush()
                     os.fsync(fh.fileno())
+            self.done += 1
 
 
 def synthesized_keys(log: Path) -> list[str]:

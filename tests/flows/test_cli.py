@@ -128,3 +128,75 @@ def test_usage_errors_exit_2_without_a_traceback(args):
                           timeout=120)
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and done.stdout == ""
+
+
+def test_a_missing_project_folder_is_one_line_and_creates_nothing(tmp_path):
+    typo = tmp_path / "projects" / "typo"
+    done = subprocess.run([sys.executable, "-m", "flows.cli", "render", "-q", str(typo)], cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stderr.strip().splitlines() == [
+        f"error: {typo / 'project.toml'}: no project.toml here (create one with `bookvoice new`)"]
+    assert not typo.exists() and not (tmp_path / "projects").exists()
+
+
+def test_an_unreachable_prefect_server_is_one_line_and_exit_2(tmp_path):
+    project = _project(tmp_path / "proj")
+    env = {**os.environ, "PREFECT_API_URL": "http://127.0.0.1:9/api", "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-m", "flows.cli", "render", "-q", str(project)], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "error: PREFECT_API_URL=http://127.0.0.1:9/api: no Prefect server answers there "
+        "(start it, or unset PREFECT_API_URL)"]
+    assert not list(project.glob("out/*.mp3"))
+
+
+@pytest.mark.parametrize("table, key, hint", [("pauses", "sentense_s", "sentence_s"),
+                                              ("output", "target_rms_dB", "target_rms_db")])
+def test_a_misspelt_key_names_itself_and_the_nearest_valid_one(tmp_path, table, key, hint):
+    from flows.config.project import load_project
+    from flows.errors import ProjectError
+
+    project = write_project(tmp_path / "proj", None, **{table: {key: 0.5}})
+    with pytest.raises(ProjectError, match=rf"\[{table}\] {key}: unknown key \(did you mean '{hint}'\?\)"):
+        load_project(project)
+    text = (project / "project.toml").read_text(encoding="utf-8").replace(f"{key} = 0.5\n", "")
+    (project / "project.toml").write_text(text + "\n[pauzes]\nsentence_s = 0.3\n", encoding="utf-8")
+    with pytest.raises(ProjectError, match=r"\[pauzes\]: unknown section \(did you mean 'pauses'\?\)"):
+        load_project(project)
+
+
+def test_new_with_gpt_sovits_weights_points_to_voice_add(tmp_path):
+    book = tmp_path / "b.txt"
+    book.write_text("第一章\n\n你好。\n", encoding="utf-8")
+    for name in ("a.ckpt", "b.pth"):
+        (tmp_path / name).write_bytes(b"weights")
+    done = subprocess.run([sys.executable, "-m", "flows.cli", "new", "x", "--book", str(book), "--voice",
+                           str(tmp_path / "a.ckpt"), "--voice", str(tmp_path / "b.pth"), "--dir", str(tmp_path / "p")],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1
+    assert lines[0].startswith(f"error: {tmp_path / 'a.ckpt'}: ") and "bookvoice voice add" in lines[0]
+    assert not (tmp_path / "p").exists()
+
+
+def test_report_opens_a_relative_project_path(tmp_path, monkeypatch, capsys):
+    import json
+
+    import typer
+
+    from flows import cli
+
+    project = tmp_path / "proj"
+    (project / "out").mkdir(parents=True)
+    (project / "out" / "report.json").write_text(json.dumps({
+        "project": "proj", "book": {"title": "T", "authors": ["A"]}, "rendered_at": "2026-12-01T00:00:00+00:00",
+        "engine": {"name": "fake", "fingerprint": "0"}, "totals": {}, "chapters": []}), encoding="utf-8")
+    opened = []
+    monkeypatch.setattr(typer, "launch", lambda url: opened.append(url))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["bookvoice", "report", "proj"])
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main()
+    assert exit_info.value.code in (0, None)
+    assert opened == [(project / "out" / "report.html").resolve().as_uri()]

@@ -173,3 +173,33 @@ def test_only_the_chosen_chapters_render_and_the_others_files_stay(project, inje
     run_render(project, chapters=(2,))
     assert sorted(p.name for p in (project / "out").glob("*.mp3")) == [
         "01-chapter-1.mp3", "02-chapter-2.mp3", "03-chapter-3.mp3"]
+
+
+def test_a_transient_write_failure_is_retried_and_a_full_disk_is_not(project, inject, monkeypatch):
+    import errno
+
+    import flows.pipeline.render
+    from flows.errors import OutputError
+
+    inject(make_book(CHAPTERS[:1]))
+    real, calls = flows.pipeline.render.write_chapter, []
+
+    def flaky(plan, tags, proj, cache):
+        calls.append(plan.index)
+        if len(calls) == 1:
+            raise OSError(errno.EIO, "Input/output error")     # an NFS hiccup: worth another try
+        return real(plan, tags, proj, cache)
+
+    monkeypatch.setattr(flows.pipeline.render, "write_chapter", flaky)
+    assert run_render(project)["sentences"] == 6 and calls == [1, 1]
+
+    def full(plan, tags, proj, cache):
+        calls.append(plan.index)
+        raise OutputError(proj.out_dir / "01-chapter-1.mp3", "cannot write: disk full")
+
+    monkeypatch.setattr(flows.pipeline.render, "write_chapter", full)
+    (project / "out" / "01-chapter-1.mp3").unlink()
+    calls.clear()
+    with pytest.raises(OutputError, match="disk full"):
+        run_render(project)
+    assert calls == [1]                                       # never retried

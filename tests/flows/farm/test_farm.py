@@ -1,0 +1,119 @@
+"""The farm for real: a Prefect server (on PostgreSQL), `bookvoice worker` processes, a worker killed mid-shard."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tests.flows.conftest import REPO, PrefectServer, write_project
+from tests.flows.fake_engine import BLOCK_AFTER_ENV, LOG_ENV, READY_ENV, synthesized_keys
+
+BOOK = """第一章　出发
+
+Chen packed his bag on 3 March 2024. 他说：“我们走吧！”
+The train left at 7:45. 车上有 120 个人。
+Nobody spoke for an hour. 窗外下着雨。
+
+第二章　到达
+
+They reached the harbour at noon. 海很安静。
+“Is this the lighthouse?” she asked. 长安点了点头。
+The stairs had 312 steps. 他们一级一级地爬上去。
+"""
+LEASE_S = "3"              # a dead worker's claims go stale after this long (tests keep it short)
+WAIT_S = 300
+
+
+def _env(server: PrefectServer, log: Path, **extra: str) -> dict[str, str]:
+    return {**os.environ, **server.env(), "PYTHONPATH": str(REPO), LOG_ENV: str(log),
+            "BOOKVOICE_LEASE_S": LEASE_S, **extra}
+
+
+def _cli(args: list[str], env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "flows.cli", *args], cwd=REPO, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+
+
+def _project(root: Path) -> Path:
+    project = write_project(root, None, render={"shard_sentences": 3, "skip_kinds": ["front", "back"]})
+    (project / "book.txt").write_text(BOOK, encoding="utf-8")
+    return project
+
+
+def _wait_for(path: Path, proc: subprocess.Popen) -> None:
+    deadline = time.monotonic() + WAIT_S
+    while not path.exists():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.1)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+@pytest.fixture
+def farm_server(prefect_server_info: PrefectServer) -> PrefectServer:
+    if prefect_server_info.database != "postgresql":
+        pytest.skip("no PostgreSQL answers at $BOOKVOICE_TEST_POSTGRES (default 127.0.0.1:5432): "
+                    "the farm runs on a PostgreSQL-backed Prefect server")
+    return prefect_server_info
+
+
+def test_a_worker_killed_mid_shard_loses_nothing_and_no_sentence_is_synthesised_twice(tmp_path, farm_server):
+    reference = _project(tmp_path / "reference")
+    single = _cli(["render", "-q", str(reference)], _env(farm_server, tmp_path / "reference.log"))
+    assert single.wait(WAIT_S) == 0, single.communicate()
+
+    project, log, ready = _project(tmp_path / "farm"), tmp_path / "farm.log", tmp_path / "worker-a.ready"
+    worker_a = _cli(["worker", "--device", "cpu"], _env(farm_server, log, **{BLOCK_AFTER_ENV: "2",
+                                                                              READY_ENV: str(ready)}))
+    worker_b = None
+    try:
+        render = _cli(["render", "--farm", "-q", str(project)], _env(farm_server, log))
+        _wait_for(ready, worker_a)                  # worker A has cached 2 sentences of its shard and hangs
+        finished_before_kill = set(synthesized_keys(log))
+        assert len(finished_before_kill) == 2
+        os.killpg(worker_a.pid, signal.SIGKILL)
+        worker_a.wait()
+        worker_b = _cli(["worker", "--device", "cpu"], _env(farm_server, log))
+        out, err = render.communicate(timeout=WAIT_S)
+        assert render.returncode == 0, err
+    finally:
+        _stop(worker_a)
+        if worker_b is not None:
+            _stop(worker_b)
+
+    written = Counter(synthesized_keys(log))
+    assert set(written) == set(synthesized_keys(tmp_path / "reference.log"))
+    assert max(written.values()) == 1, "a sentence was synthesised twice"
+    files = sorted(p.name for p in (reference / "out").glob("*.mp3"))
+    assert files and files == sorted(p.name for p in (project / "out").glob("*.mp3"))
+    for name in files:
+        assert (project / "out" / name).read_bytes() == (reference / "out" / name).read_bytes()
+
+
+def test_nightly_catalogue_renders_the_good_books_and_reports_the_broken_one(tmp_path, prefect_server):
+    import json
+
+    from flows.farm.schedule import CATALOGUE_REPORT, render_catalogue
+
+    catalogue = tmp_path / "catalogue"
+    good = [_project(catalogue / name) for name in ("alpha", "beta")]
+    broken = _project(catalogue / "gamma")
+    (broken / "project.toml").write_text("[book]\npath = 'book.txt'\n[pauzes]\nsentence_s = 0.1\n", encoding="utf-8")
+    result = render_catalogue(str(catalogue))
+    assert sorted(result["rendered"]) == sorted(str(p) for p in good)
+    assert list(result["failed"]) == [str(broken)] and "pauzes" in result["failed"][str(broken)]
+    assert all(sorted((p / "out").glob("*.mp3")) for p in good)
+    assert json.loads((catalogue / CATALOGUE_REPORT).read_text(encoding="utf-8"))["failed"] == result["failed"]
+    again = render_catalogue(str(catalogue))           # inputs unchanged: nothing is rendered again
+    assert sorted(again["unchanged"]) == sorted(str(p) for p in good) and not again["rendered"]
