@@ -81,3 +81,15 @@ def test_fingerprint_follows_options_and_bad_phones_are_refused(voice, prompt):
                       segments=(TextSegment("en", "x", 1),))
     with pytest.raises(Exception, match="outside"):
         list(a.synthesize([bad]))
+
+
+def test_a_sentence_sounds_the_same_alone_or_in_any_batch(voice, prompt):
+    """The production pipeline relies on it: a sentence's audio depends on nothing but its job (on the CPU:
+    bit for bit), whatever batch, GPT slot, chunk or host-look interval renders it."""
+    jobs = _jobs()
+    base = EngineOptions(guards=GUARDS)
+    alone = [list(GSVEngine(voice, prompt, base).synthesize([job]))[0].audio for job in jobs]
+    for speed in (dict(gpt_rows=3, sync_every=1), dict(gpt_rows=2, sync_every=4, chunk=3), dict(gpt_rows=4)):
+        together = list(GSVEngine(voice, prompt, EngineOptions(guards=GUARDS, **speed)).synthesize(jobs[::-1]))
+        for ref, result in zip(alone[::-1], together):
+            assert np.array_equal(ref, result.audio), speed
