@@ -198,3 +198,15 @@ def test_cpp_dev_slice_accuracy_floor(corpora_dir: Path) -> None:
         index = sent.index("▁")
         right += sentence_pinyin(sent.replace("▁", ""))[index] == gold.strip().replace("u:", "v")
     assert right / len(sents) >= 0.96, f"{right}/{len(sents)}"
+
+
+def test_default_options_can_be_replaced_and_restored() -> None:
+    from text_prep.zh.pinyin import default_converter, set_default_options, uncertain_readings
+
+    try:
+        set_default_options(PinyinOptions(use_model=False))
+        assert default_converter().options.use_model is False
+        assert uncertain_readings("他在银行工作。") == []  # nothing is model-scored
+    finally:
+        set_default_options(PinyinOptions())
+    assert default_converter().options == PinyinOptions()
