@@ -117,3 +117,51 @@ def test_nightly_catalogue_renders_the_good_books_and_reports_the_broken_one(tmp
     assert json.loads((catalogue / CATALOGUE_REPORT).read_text(encoding="utf-8"))["failed"] == result["failed"]
     again = render_catalogue(str(catalogue))           # inputs unchanged: nothing is rendered again
     assert sorted(again["unchanged"]) == sorted(str(p) for p in good) and not again["rendered"]
+
+
+def _gsv_demo(root: Path, voice) -> Path:
+    """The demo read by a tiny random GPT-SoVITS voice in fp32, at batch 1 (so any split computes the same)."""
+    import shutil
+    import tomllib
+
+    import tomli_w
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    shutil.copytree(REPO / "projects" / "demo", root, ignore=shutil.ignore_patterns("out", "cache", ".bookvoice"))
+    added = CliRunner().invoke(app, ["voice", "add", "tiny", "--gpt", str(voice.gpt), "--sovits", str(voice.sovits),
+                                     "--ref", str(voice.reference), "--ref-text", voice.reference_text,
+                                     "--project", str(root), "--hubert", str(voice.hubert_dir),
+                                     "--bert", str(voice.bert_dir)])
+    assert added.exit_code == 0, added.output
+    config = tomllib.loads((root / "project.toml").read_text(encoding="utf-8"))
+    config["voice"] = {"engine": "gpt-sovits", "profile": "tiny",
+                       "settings": {"precision": "fp32", "max_retries": 0, "max_tokens_per_phone": 1.0,
+                                    "budget_slack": 0}}
+    config["render"] = {**config["render"], "device": "cpu", "gpt_rows": 1, "chunk": 1, "shard_sentences": 5}
+    (root / "project.toml").write_text(tomli_w.dumps(config), encoding="utf-8")
+    return root
+
+
+def test_a_gpt_sovits_book_rendered_by_two_workers_equals_a_single_process_render(tmp_path, farm_server):
+    from tests.tiny_voice import build_tiny_voice
+
+    voice = build_tiny_voice(tmp_path / "voice", (REPO / "projects" / "demo" / "book.txt").read_text(encoding="utf-8"))
+    single, farm = _gsv_demo(tmp_path / "single", voice), _gsv_demo(tmp_path / "farm", voice)
+    env = {**os.environ, **farm_server.env(), "PYTHONPATH": str(REPO), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    alone = _cli(["render", "-q", str(single)], env)
+    assert alone.wait(WAIT_S) == 0, alone.communicate()
+    workers = [_cli(["worker", "--device", "cpu"], env) for _ in range(2)]
+    try:
+        render = _cli(["render", "--farm", "-q", str(farm)], env)
+        out, err = render.communicate(timeout=WAIT_S)
+        assert render.returncode == 0, err
+    finally:
+        for worker in workers:
+            _stop(worker)
+    files = sorted(p.name for p in (single / "out").glob("*.mp3"))
+    assert len(files) == 3 and files == sorted(p.name for p in (farm / "out").glob("*.mp3"))
+    for name in files:
+        assert (farm / "out" / name).read_bytes() == (single / "out" / name).read_bytes()
+    assert sorted(p.name for p in (farm / "cache").rglob("*.pcm")) == sorted(p.name for p in (single / "cache").rglob("*.pcm"))
