@@ -3,13 +3,13 @@
 ``bookvoice models pull --g2pw`` fetches the G2PWModel folder GPT-SoVITS v2 reads its Chinese
 polyphones with: ``g2pW.onnx``, ``POLYPHONIC_CHARS.txt`` (character, reading per line; readings in
 bopomofo with a tone digit, or tone3 pinyin) and ``bopomofo_to_pinyin_wo_tune_dict.json``. The
-network is BERT with a per-character reading head. Its inputs, per polyphonic character queried:
-``input_ids``, ``token_type_ids``, ``attention_mask`` (1, T) int64 over ``[CLS] text [SEP]``,
-``phoneme_mask`` (1, L) float32 (1 for the character's candidate readings), ``char_ids`` (1,) the
-character's index in the sorted polyphonic characters, ``position_ids`` (1,) its token position;
-output 0 is (1, L) reading probabilities. Text is lower-cased, cut to ``WINDOW`` characters each side
-of the query and converted to traditional characters first (the model was trained on them), as the
-reference does; the tokenizer is the BERT WordPiece vocabulary (``vocab.txt``, or the ``tokenizer.json``
+network is BERT with a per-character reading head. Its inputs, one row per polyphonic character
+queried: ``input_ids``, ``token_type_ids``, ``attention_mask`` (B, T) int64 over ``[CLS] text [SEP]``,
+``phoneme_mask`` (B, L) float32 (1 for the character's candidate readings), ``char_ids`` (B,) the
+character's index in the sorted polyphonic characters, ``position_ids`` (B,) its token position;
+output 0 is (B, L) reading probabilities (all queries of a text go as one batch). As in the reference,
+text is converted to traditional characters first (the model was trained on them), cut to ``WINDOW``
+characters around the first and last polyphone and lower-cased; the tokenizer is the BERT WordPiece vocabulary (``vocab.txt``, or the ``tokenizer.json``
 of chinese-roberta-wwm-ext-large that ``models pull`` fetches).
 """
 from __future__ import annotations
@@ -164,39 +164,42 @@ class G2PW:
                      len(self.labels))
 
     def scores(self, text: str, positions: list[int]) -> list[dict[str, float]]:
-        """Probability of each candidate reading for the characters of ``text`` at ``positions``."""
+        """Probability of each candidate reading for the characters of ``text`` at ``positions`` (one batch)."""
         model_text = self._to_model_chars(text)
         if len(model_text) != len(text):
             model_text = text
-        model_text = model_text.lower()
-        return [self._score(model_text, p) for p in positions]
-
-    def _score(self, text: str, position: int) -> dict[str, float]:
-        """One forward pass for the character at ``position``."""
-        char = text[position]
-        candidates = self._char_labels.get(char)
-        if candidates is None:
-            return {}
-        start = max(0, position - WINDOW)
-        window = text[start:position + WINDOW]
+        queried = [p for p in positions if model_text[p] in self._char_labels]
+        if not queried:
+            return [{} for _ in positions]
+        start = max(0, min(queried) - WINDOW)  # the reference's crop: around the first and last polyphone
+        window = model_text[start:max(queried) + WINDOW].lower()
         ids, char_token = self.tokenizer.tokenize(window)
         vocab = self.tokenizer.vocab
-        input_ids = np.array([[vocab[CLS], *ids, vocab[SEP]]], dtype=np.int64)
-        mask = np.zeros((1, len(self.labels)), np.float32)
-        mask[0, candidates if self._use_mask else slice(None)] = 1.0
+        row = np.array([vocab[CLS], *ids, vocab[SEP]], dtype=np.int64)
+        input_ids = np.tile(row, (len(queried), 1))
+        mask = np.zeros((len(queried), len(self.labels)), np.float32)
+        for k, p in enumerate(queried):
+            mask[k, self._char_labels[model_text[p]] if self._use_mask else slice(None)] = 1.0
         feed = {
             "input_ids": input_ids,
             "token_type_ids": np.zeros_like(input_ids),
             "attention_mask": np.ones_like(input_ids),
             "phoneme_mask": mask,
-            "char_ids": np.array([self._char_ids[char]], dtype=np.int64),
-            "position_ids": np.array([char_token[position - start] + 1], dtype=np.int64),
+            "char_ids": np.array([self._char_ids[model_text[p]] for p in queried], dtype=np.int64),
+            "position_ids": np.array([char_token[p - start] + 1 for p in queried], dtype=np.int64),
         }
-        probs = np.asarray(self._session.run(None, feed)[0], dtype=np.float64)[0, candidates]
-        total = probs.sum()
-        probs = probs / total if total > 0 else np.full(len(candidates), 1.0 / len(candidates))
+        probs = np.asarray(self._session.run(None, feed)[0], dtype=np.float64)
+        found = {p: self._readings(model_text[p], probs[k]) for k, p in enumerate(queried)}
+        return [found.get(p, {}) for p in positions]
+
+    def _readings(self, char: str, probs: np.ndarray) -> dict[str, float]:
+        """One output row restricted to the character's candidate readings, renormalised, in tone3."""
+        candidates = self._char_labels[char]
+        chosen = probs[candidates]
+        total = chosen.sum()
+        chosen = chosen / total if total > 0 else np.full(len(candidates), 1.0 / len(candidates))
         out: dict[str, float] = {}
-        for index, p in zip(candidates, probs):
+        for index, p in zip(candidates, chosen):
             reading = self._tone3[index]
             out[reading] = out.get(reading, 0.0) + float(p)
         return out
