@@ -9,8 +9,9 @@ queried: ``input_ids``, ``token_type_ids``, ``attention_mask`` (B, T) int64 over
 character's index in the sorted polyphonic characters, ``position_ids`` (B,) its token position;
 output 0 is (B, L) reading probabilities (all queries of a text go as one batch). As in the reference,
 text is converted to traditional characters first (the model was trained on them), cut to ``WINDOW``
-characters around the first and last polyphone and lower-cased; the tokenizer is the BERT WordPiece vocabulary (``vocab.txt``, or the ``tokenizer.json``
-of chinese-roberta-wwm-ext-large that ``models pull`` fetches).
+characters around the first and last polyphone and lower-cased; the tokenizer is the BERT WordPiece
+vocabulary (``vocab.txt``, or the ``tokenizer.json`` of chinese-roberta-wwm-ext-large that ``models
+pull`` fetches).
 """
 from __future__ import annotations
 
