@@ -1,11 +1,10 @@
 """Chinese words with parts of speech as ``jieba.posseg`` gives them (the reference's segmenter), decoded faster.
 
 jieba.posseg cuts a block by its dictionary and hands runs of single characters that form no known word
-to a hidden Markov model over (word position, part of speech) states. Its Viterbi decoder scores every
-previous state for every next state; this one scores only the previous states that can move to the next
-state (the others are minus infinity there, so the best path is the same), falling back to the full
-search when no such state has a finite score. Results are identical to ``jieba.posseg.lcut``; the model
-and dictionary are jieba's own.
+to a hidden Markov model over (word position, part of speech) states. Its Viterbi decoder is pure Python
+over dictionaries; this one runs the same sums on numpy arrays (same order of additions, so the same
+floats) and breaks ties the same way (the larger state). Results are identical to ``jieba.posseg.lcut``;
+the model and dictionary are jieba's own.
 """
 from __future__ import annotations
 
@@ -13,6 +12,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterator, Mapping
+
+import numpy as np
 
 from text_prep.zh.jieba_words import jieba_module
 
@@ -29,12 +30,14 @@ State = tuple[str, str]
 
 @dataclass(frozen=True)
 class _Model:
-    char_states: Mapping[str, tuple[State, ...]]
-    start: Mapping[State, float]
-    trans: Mapping[State, Mapping[State, float]]
+    states: tuple[State, ...]                       # sorted: index order is the tie-break order
+    index: Mapping[State, int]
+    char_states: Mapping[str, np.ndarray]           # character -> indices of the states that may emit it
+    start: np.ndarray
+    trans: np.ndarray                               # [from, to], -inf where no transition
+    can_move: np.ndarray                            # bool per state: has any transition
+    moves: np.ndarray                               # [from, to] bool: a transition exists
     emit: Mapping[State, Mapping[str, float]]
-    preds: Mapping[State, Mapping[State, float]]    # next state -> {previous state: transition score}
-    nexts: Mapping[State, frozenset[State]]         # state -> the states it can move to
 
 
 @lru_cache(maxsize=1)
@@ -44,44 +47,59 @@ def _model() -> _Model:
     from jieba.posseg.prob_start import P as start
     from jieba.posseg.prob_trans import P as trans
 
-    preds: dict[State, dict[State, float]] = {}
+    states = tuple(sorted(trans))
+    index = {s: i for i, s in enumerate(states)}
+    matrix = np.full((len(states), len(states)), NEG_INF)
     for a, nexts in trans.items():
         for b, score in nexts.items():
-            preds.setdefault(b, {})[a] = score
-    nexts = {a: frozenset(b) for a, b in trans.items()}
-    return _Model(char_states, start, trans, emit, preds, nexts)
+            matrix[index[a], index[b]] = score
+    allowed = {ch: np.array(sorted(index[s] for s in group)) for ch, group in char_states.items()}
+    moves = np.isfinite(matrix)
+    return _Model(states, index, allowed, np.array([start.get(s, NEG_INF) for s in states]), matrix,
+                  moves.any(axis=1), moves, emit)
+
+
+@lru_cache(maxsize=8192)
+def _emission_row(ch: str) -> np.ndarray:
+    m = _model()
+    return np.array([m.emit[s].get(ch, MIN_FLOAT) for s in m.states])
+
+
+def _emissions(m: _Model, ch: str, idx: np.ndarray) -> np.ndarray:
+    return _emission_row(ch)[idx]
 
 
 @lru_cache(maxsize=8192)
 def viterbi(text: str) -> tuple[State, ...]:
-    """The best (position, tag) state per character, as jieba.posseg.viterbi computes it."""
+    """The best (position, tag) state per character, as jieba.posseg.viterbi computes it (ties: larger state)."""
     m = _model()
-    all_states = list(m.trans)
-    scores = {y: m.start[y] + m.emit[y].get(text[0], MIN_FLOAT) for y in m.char_states.get(text[0], all_states)}
-    back: list[dict[State, State | None]] = [{y: None for y in scores}]
+    every = np.arange(len(m.states))
+    idx = m.char_states.get(text[0], every)
+    scores = m.start[idx] + _emissions(m, text[0], idx)
+    layers: list[np.ndarray] = [idx]
+    back: list[np.ndarray] = []
     for ch in text[1:]:
-        prev = {x: v for x, v in scores.items() if m.trans[x]}
-        expect = set().union(*[m.nexts[x] for x in prev])
-        states = set(m.char_states.get(ch, all_states)) & expect
-        if not states:
-            states = expect or set(all_states)
-        new_scores: dict[State, float] = {}
-        step: dict[State, State | None] = {}
-        for y in states:
-            emit = m.emit[y].get(ch, MIN_FLOAT)
-            preds = m.preds.get(y, {})
-            best = max(((prev[x] + preds[x] + emit, x) for x in preds.keys() & prev.keys()), default=None)
-            if best is None or best[0] == NEG_INF:      # no finite path: the full search decides the tie
-                best = max((prev[x] + m.trans[x].get(y, NEG_INF) + emit, x) for x in prev)
-            new_scores[y], step[y] = best
-        scores = new_scores
-        back.append(step)
-    state = max((v, y) for y, v in scores.items())[1]
+        keep = m.can_move[idx]
+        prev, prev_scores = idx[keep], scores[keep]
+        expect = m.moves[prev].any(axis=0)
+        allowed = np.zeros(len(m.states), bool)
+        allowed[m.char_states.get(ch, every)] = True
+        nxt = np.flatnonzero(allowed & expect)
+        if not len(nxt):
+            nxt = np.flatnonzero(expect) if expect.any() else every
+        total = (prev_scores[:, None] + m.trans[np.ix_(prev, nxt)]) + _emissions(m, ch, nxt)[None, :]
+        last = len(prev) - 1 - np.argmax(total[::-1], axis=0)      # the last maximum: the larger state
+        scores = total[last, np.arange(len(nxt))]
+        back.append(prev[last])
+        idx = nxt
+        layers.append(idx)
+    best = len(idx) - 1 - int(np.argmax(scores[::-1]))
+    state = int(idx[best])
     route = [state]
-    for step in reversed(back[1:]):
-        state = step[state]                          # type: ignore[assignment]
+    for layer, pointers in zip(reversed(layers[1:]), reversed(back)):
+        state = int(pointers[int(np.flatnonzero(layer == state)[0])])
         route.append(state)
-    return tuple(route[::-1])
+    return tuple(m.states[i] for i in reversed(route))
 
 
 def _hmm_words(text: str) -> Iterator[tuple[str, str]]:
