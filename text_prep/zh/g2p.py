@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 # heard a pause phone there. "~" is a drawn-out … (the reference's 至 is listed in phones/differences.py).
 PUNCT_MAP = {"：": ",", "；": ",", "，": ",", "、": ",", "·": ",", "/": ",", ";": ",", ":": ",",
              "。": ".", "！": "!", "？": "?", "—": "", "–": "", "─": "", "~": "…", "～": "…", "\n": "."}
+# Interjections the reference writes as ordinary syllables before reading (嗯 -> 恩 en1, 呣 -> 母 mu3).
+INTERJECTIONS = str.maketrans({"嗯": "恩", "呣": "母"})
 _KEEP = re.compile(rf"[{HAN_CLASS}]|[{re.escape(''.join(PUNCTUATION))}]")
 _PUNCT_RUN = re.compile(rf"([{re.escape(''.join(PUNCTUATION))}])[{re.escape(''.join(PUNCTUATION))}]+")
 NO_ERHUA_POS = frozenset(("a", "j", "nr"))   # tags after which 儿 keeps its own tone (reference)
@@ -45,7 +47,7 @@ class ZhPhones:
 
 def clean_text(text: str) -> str:
     """Map punctuation to the six marks, drop everything else that is not Chinese, collapse mark runs."""
-    text = text.replace("...", "…").replace("〇", "零")
+    text = text.replace("...", "…").replace("〇", "零").translate(INTERJECTIONS)
     mapped = "".join(PUNCT_MAP.get(ch, ch) for ch in text)
     kept = "".join(_KEEP.findall(mapped))
     return _PUNCT_RUN.sub(r"\1", kept)

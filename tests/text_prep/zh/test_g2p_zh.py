@@ -31,6 +31,7 @@ def _phones(text: str, version: str = "v2") -> str:
     ("那里有人", "n a4 l i3 y ou3 r en2"),                        # the reference's li3
     ("兄弟们", "x iong1 d i5 m en5"),                             # its neutral-tone list
     ("丫鬟坐下", "y a1 h uan2 z uo4 x ia4"),                      # pypinyin's citation tones, not CC-CEDICT's
+    ("嗯，好", "EE en1 , h ao3"),                                  # 嗯 read as 恩, as the reference does
 ])
 def test_sandhi_in_context(text: str, phones: str) -> None:
     assert _phones(text) == phones
