@@ -17,6 +17,8 @@ PHONEMES = ("<pad>", "<unk>", "<s>", "</s>") + tuple(
     "EY0 EY1 EY2 F G HH IH0 IH1 IH2 IY0 IY1 IY2 JH K L M N NG OW0 OW1 OW2 OY0 OY1 OY2 P R S SH T TH UH0 UH1 UH2 "
     "UW UW0 UW1 UW2 V W Y Z ZH".split())
 UNK, END_GRAPHEME, START, STOP = 1, 2, 2, 3
+DROPPED = frozenset(("<pad>", "<s>", "</s>", "UW"))     # outputs the reference drops ("UW" has no stress)
+UNKNOWN_PHONE = "UNK"
 MAX_PHONES = 20
 
 
@@ -61,7 +63,9 @@ class NeuralG2P:
             token = int(np.argmax(h @ self.fc_w.T + self.fc_b))
             if token == STOP:
                 break
-            out.append(PHONEMES[token] if token < len(PHONEMES) else "<unk>")
+            phone = PHONEMES[token] if token < len(PHONEMES) else "<unk>"
+            if phone not in DROPPED:
+                out.append(UNKNOWN_PHONE if phone == "<unk>" else phone)
         return tuple(out)
 
 
