@@ -9,7 +9,7 @@ from text_prep.ingest.draft import DraftBook, DraftChapter
 from text_prep.ingest.encoding import decode_text
 from text_prep.errors import BookError
 from text_prep.ingest.spacing import cjk_ratio, collapse_whitespace, join_lines
-from text_prep.ingest.txt_headings import HeadingFinder, Item, decisions, select_headings
+from text_prep.ingest.txt_headings import Candidate, HeadingFinder, Item, decisions, select_headings
 from text_prep.ingest.txt_cleanup import (
     GutenbergInfo,
     is_advert,
@@ -73,6 +73,7 @@ class _Layout:
         self.width = _wrap_width(non_blank)
         self.one_per_line = len(self.blocks) < _BLANK_LINE_MODE_RATIO * len(non_blank)  # no blank-line structure
         self.rejected: list[Item] = []
+        self.last: dict[str, int] = {}  # numbering family -> number of the last heading laid out
 
     def items(self) -> tuple[list[Item], list[Item]]:
         """Heading and paragraph items in order, and the heading candidates rejected by the layout."""
@@ -81,14 +82,24 @@ class _Layout:
             first = self.lines[block[0]].strip()
             rest = [self.lines[k] for k in block[1:]]
             candidate = self.finder.candidate(block[0], first, alone=True)
-            if candidate is not None and (
-                len(block) == 1 or (_is_subtitle(rest) and not self._wrapped(first, rest[0]) and not self._any_candidate(block[1:]))
-            ):
+            subtitled = bool(rest) and _is_subtitle(rest) and not self._wrapped(first, rest[0])
+            if candidate is not None and (not rest or (subtitled and not self._any_candidate(block[1:]))):
                 text = collapse_whitespace(" ".join([candidate.text, *(line.strip() for line in rest)]))
-                items.append(Item(text, heading=True, line=self.numbers[block[0]], candidate=candidate))
+                items.append(self._heading(text, block[0], candidate))
             else:
                 items.extend(self._split_block(block))
         return items, self.rejected
+
+    def _heading(self, text: str, index: int, candidate: Candidate) -> Item:
+        """A heading item for line ``index``; its number becomes the last of its family."""
+        if candidate.family and candidate.number is not None:
+            self.last[candidate.family] = candidate.number
+        return Item(text, heading=True, line=self.numbers[index], candidate=candidate)
+
+    def _continues(self, candidate: Candidate) -> bool:
+        """Whether a candidate's number is the next one of its family (1 up from the last heading laid out)."""
+        number = candidate.number
+        return bool(candidate.family) and number is not None and self.last.get(candidate.family) == number - 1
 
     def _any_candidate(self, indexes: list[int]) -> bool:
         """Whether any of these lines is a heading candidate (then they are not a subtitle)."""
@@ -101,15 +112,18 @@ class _Layout:
         for pos, k in enumerate(block):
             stripped = self.lines[k].strip()
             candidate = self.finder.candidate(k, stripped, alone=False)
-            if candidate is not None and (not current or self._ends_paragraph(self.lines[current[-1]].strip())):
+            after_sentence = not current or self._ends_paragraph(self.lines[current[-1]].strip())
+            if candidate is not None and (after_sentence or self._continues(candidate)):
                 following = self.lines[block[pos + 1]] if pos + 1 < len(block) else ""
                 if following and self._wrapped(stripped, following):
                     note = "its sentence goes on in the next line: a paragraph, not a heading"
                     self.rejected.append(Item(stripped, line=self.numbers[k], candidate=candidate, notes=[note]))
                 else:
                     items.extend(self._paragraphs(current, alone=len(block) == 1))
-                    items.append(Item(collapse_whitespace(candidate.text), heading=True, line=self.numbers[k],
-                                      candidate=candidate))
+                    item = self._heading(collapse_whitespace(candidate.text), k, candidate)
+                    if not after_sentence:
+                        item.notes.append("after an unfinished line, but it continues the numbering")
+                    items.append(item)
                     current = []
                     continue
             current.append(k)

@@ -177,3 +177,15 @@ def test_chinese_numerals(text: str, value: int | None) -> None:
                                              ("last", None), ("IIII", None)])
 def test_english_numbers(text: str, value: int | None) -> None:
     assert en_number(text) == value
+
+
+def test_a_heading_after_an_unfinished_line_is_taken_when_it_continues_the_numbering(tmp_path: Path) -> None:
+    verse = "　　正是：滿紙荒唐言一把辛酸淚都云作者痴誰解其中味真是好一段故事說與後來的人聽那些年那些人那些事"  # long, no stop
+    text = "".join(
+        f"第{zh_numeral(i)}回　甄士隱夢幻識通靈\n{ZH_BODY}{verse}\n" for i in range(1, 6)
+    ) + "　　這是第九回\n的故事。\n"
+    path = tmp_path / "verse.txt"
+    path.write_text(text, encoding="utf-8")
+    book = read_txt(path)
+    assert [c.title for c in book.chapters] == [f"第{zh_numeral(i)}回 甄士隱夢幻識通靈" for i in range(1, 6)]
+    assert sum("continues the numbering" in d.reason for d in book.headings) == 4
