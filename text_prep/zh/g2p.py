@@ -149,7 +149,7 @@ def g2p_zh(parts: Sequence[str | ZhEntry], version: str = "v2") -> ZhPhones:
         if i > clause_start:
             mark = kept_text[i] if i < len(kept_text) else ""
             words = _words(kept_text[clause_start:i], readings[clause_start:i], kept_spans[clause_start:i], mark)
-            for word in sandhi_words(words):
+            for word in sandhi_words(words, reference_tones):
                 if version == "v2":
                     word = erhua(word)
                 for reading in word.pinyins:

@@ -143,14 +143,29 @@ def _merge_third_tones(words: Sequence[Word], joins: Callable[[Word, Word], bool
     return out
 
 
-def pre_merge(words: Sequence[Word]) -> list[Word]:
-    """Merge 不/一 with the next word, V一V, reduplications, third-tone neighbours and a trailing 儿."""
+Retone = Callable[[str, tuple[str, ...]], tuple[str, ...]]
+
+
+def _retoned(words: Sequence[Word], retone: Retone | None) -> list[Word]:
+    """Words with their citation tones looked up again as whole (merged) words."""
+    if retone is None:
+        return list(words)
+    return [w if w.fixed else replace(w, pinyins=retone(w.text, w.pinyins)) for w in words]
+
+
+def pre_merge(words: Sequence[Word], retone: Retone | None = None) -> list[Word]:
+    """Merge 不/一 with the next word, V一V, reduplications, third-tone neighbours and a trailing 儿.
+
+    ``retone`` (text, pinyins) -> pinyins gives a merged word its dictionary tones before the
+    third-tone merges look at them, as the reference reads every word afresh (一样 as a word: yi2).
+    """
     words = _merge_bu(words)
     words = _merge_yi(words)
-    words = _merge_pass(words, lambda a, b: a.text == b.text)
+    words = _retoned(_merge_pass(words, lambda a, b: a.text == b.text), retone)
     words = _merge_third_tones(words, lambda a, b: _all_third(a.pinyins) and _all_third(b.pinyins))
+    words = _retoned(words, retone)
     words = _merge_third_tones(words, lambda a, b: a.tones()[-1:] == "3" and b.tones()[:1] == "3")
-    return _merge_pass(words, lambda a, b: b.text == "儿")
+    return _retoned(_merge_pass(words, lambda a, b: b.text == "儿"), retone)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -272,6 +287,6 @@ def apply_sandhi(word: Word) -> Word:
     return replace(word, pinyins=tuple(py))
 
 
-def sandhi_words(words: Iterable[Word]) -> list[Word]:
+def sandhi_words(words: Iterable[Word], retone: Retone | None = None) -> list[Word]:
     """Merge, then apply sandhi word by word (one clause; nothing crosses a word boundary)."""
-    return [apply_sandhi(w) for w in pre_merge(list(words))]
+    return [apply_sandhi(w) for w in pre_merge(list(words), retone)]
