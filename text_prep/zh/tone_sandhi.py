@@ -146,11 +146,19 @@ def _merge_third_tones(words: Sequence[Word], joins: Callable[[Word, Word], bool
 Retone = Callable[[str, tuple[str, ...]], tuple[str, ...]]
 
 
-def _retoned(words: Sequence[Word], retone: Retone | None) -> list[Word]:
-    """Words with their citation tones looked up again as whole (merged) words."""
+def _retoned(words: Sequence[Word], retone: Retone | None, done: dict[int, Word]) -> list[Word]:
+    """Words made by merging get their citation tones looked up again as whole words (``done``: the words
+    that need no lookup, by id, kept alive so that no id is reused; updated)."""
     if retone is None:
         return list(words)
-    return [w if w.fixed else replace(w, pinyins=retone(w.text, w.pinyins)) for w in words]
+    out = []
+    for w in words:
+        if id(w) not in done and not w.fixed:
+            pinyins = retone(w.text, w.pinyins)
+            w = w if pinyins == w.pinyins else replace(w, pinyins=pinyins)
+        done[id(w)] = w
+        out.append(w)
+    return out
 
 
 def pre_merge(words: Sequence[Word], retone: Retone | None = None) -> list[Word]:
@@ -159,13 +167,14 @@ def pre_merge(words: Sequence[Word], retone: Retone | None = None) -> list[Word]
     ``retone`` (text, pinyins) -> pinyins gives a merged word its dictionary tones before the
     third-tone merges look at them, as the reference reads every word afresh (一样 as a word: yi2).
     """
+    done = {id(w): w for w in words}             # the words as given already carry their tones
     words = _merge_bu(words)
     words = _merge_yi(words)
-    words = _retoned(_merge_pass(words, lambda a, b: a.text == b.text), retone)
+    words = _retoned(_merge_pass(words, lambda a, b: a.text == b.text), retone, done)
     words = _merge_third_tones(words, lambda a, b: _all_third(a.pinyins) and _all_third(b.pinyins))
-    words = _retoned(words, retone)
+    words = _retoned(words, retone, done)
     words = _merge_third_tones(words, lambda a, b: a.tones()[-1:] == "3" and b.tones()[:1] == "3")
-    return _retoned(_merge_pass(words, lambda a, b: b.text == "儿"), retone)
+    return _retoned(_merge_pass(words, lambda a, b: b.text == "儿"), retone, done)
 
 
 # ----------------------------------------------------------------------------------------------------------
