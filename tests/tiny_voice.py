@@ -62,6 +62,8 @@ class TinyVoice:
     bert_dir: Path
     reference: Path
     reference_text: str = "今天天气很好，我们出去走走。"
+    sv: Path | None = None                 # v2Pro voices: the SV model
+    other_reference: Path | None = None    # a clip of another timbre
 
 
 TINY_SOVITS_DATA = {"sampling_rate": 32000, "filter_length": 2048, "hop_length": 640}
@@ -197,4 +199,20 @@ def build_tiny_voice(folder: Path, text: str) -> TinyVoice:
     write_hubert(voice.hubert_dir)
     write_bert(voice.bert_dir, text + voice.reference_text)
     write_clip(voice.reference)
+    return voice
+
+
+def build_tiny_pro_voice(folder: Path, text: str, version: str = "v2Pro") -> TinyVoice:
+    """Every file a tiny v2Pro voice needs, with an SV model centred on its clip and a clip of another timbre."""
+    folder.mkdir(parents=True, exist_ok=True)
+    voice = TinyVoice(gpt=folder / "tiny.ckpt", sovits=folder / "tiny_pro.pth",
+                      hubert_dir=folder / "chinese-hubert-base", bert_dir=folder / "chinese-roberta-wwm-ext-large",
+                      reference=folder / "ref.wav", sv=folder / "sv.ckpt", other_reference=folder / "other.wav")
+    write_gpt(voice.gpt)
+    write_sovits_pro(voice.sovits, version=version)
+    write_hubert(voice.hubert_dir)
+    write_bert(voice.bert_dir, text + voice.reference_text)
+    write_clip(voice.reference)
+    write_other_clip(voice.other_reference)
+    centre_sv_head(write_sv(voice.sv), [voice.reference, voice.other_reference])
     return voice

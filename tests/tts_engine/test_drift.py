@@ -109,3 +109,17 @@ def test_a_retried_take_keeps_the_better_similarity(voice, files, monkeypatch):
     best = max(seen)
     assert f"{DRIFT}:{best[0]:.2f}" in result.flags and f"{RETRIED}:2" in result.flags
     assert result.audio.size == best[1] and abs(real(result.audio, 32000) - best[0]) < 1e-6
+
+
+def test_a_v2_voice_averages_the_style_of_several_clips_and_keys_on_them(kit_dir, tiny_hubert_dir, tiny_bert_dir,
+                                                                          reference_wav, files):
+    voice = Voice.load(kit_dir / "tiny" / "gpt_tiny_v2.ckpt", kit_dir / "tiny" / "sovits_tiny_v2.pth",
+                       tiny_hubert_dir, tiny_bert_dir)
+    single = voice.prompt_from(reference_wav)
+    both = voice.prompt_from(reference_wav, aux_refs=[files["b"]])
+    assert both.sv_vectors == () and len(both.refer_specs) == 2
+    assert torch.equal(both.semantic, single.semantic), "the prompt tokens come from the main clip only"
+    with torch.inference_mode():
+        styles = [voice.synthesizer.ref_enc(spec) for spec in both.refer_specs]
+    assert torch.allclose(voice.timbre(both), (styles[0] + styles[1]) / 2, atol=1e-6)
+    assert GSVEngine(voice, both, OPTIONS).fingerprint() != GSVEngine(voice, single, OPTIONS).fingerprint()

@@ -35,7 +35,8 @@ DRIFT = "drift"            # flagged as "drift:0.41" (the kept take's similarity
 DRIFT_SPREAD = 3.0         # the threshold lies this many standard deviations below the voice's mean similarity
 MIN_DRIFT_SPREAD = 0.02    # a floor on that deviation, so a few near-identical takes cannot make it hair-trigger
 MIN_CALIBRATION_TAKES = 2
-MIN_DRIFT_SECONDS = 0.5    # shorter takes carry too little speech to judge the speaker by
+MIN_DRIFT_SECONDS = 1.0    # shorter takes carry too little speech to judge the speaker by
+MAX_DRIFT_SECONDS = 4.0    # the guard listens to the central 4 s at most: enough for the speaker, bounded cost
 
 
 @dataclass(frozen=True)
@@ -149,9 +150,13 @@ class DriftGuard:
         self.threshold = threshold
 
     def similarity(self, audio: np.ndarray, sample_rate: int) -> float | None:
-        """Cosine similarity of a take to the reference; None for takes too short to judge."""
+        """Cosine similarity of a take (its central MAX_DRIFT_SECONDS) to the reference; None if too short to judge."""
         if audio.size < MIN_DRIFT_SECONDS * sample_rate:
             return None
+        longest = int(MAX_DRIFT_SECONDS * sample_rate)
+        if audio.size > longest:
+            start = (audio.size - longest) // 2
+            audio = audio[start:start + longest]
         embedding = self.encoder.speaker_embedding(audio)
         return None if embedding is None else self.encoder.similarity(embedding, self.reference)
 
