@@ -404,7 +404,12 @@ def add_voice(
 
         write_speaker_cache(profile)
         if calibrate:
-            profile = dataclasses.replace(profile, drift_threshold=round(calibrate_drift(profile), 4))
+            try:
+                threshold = calibrate_drift(profile)
+            except ValueError as error:   # e.g. too few calibration takes long enough to judge
+                raise VoiceValidationError(target, [f"drift calibration failed ({_one_line(error)}); "
+                                                    "add the voice with --no-calibrate"]) from error
+            profile = dataclasses.replace(profile, drift_threshold=round(threshold, 4))
     atomic_write_text(target, profile_to_toml(profile, dest_dir))
     logger.info("voice %s (%s) written to %s", name, profile.model, target)
     return profile
