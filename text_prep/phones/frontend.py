@@ -84,7 +84,7 @@ def _english(pieces: Sequence[LexiconPiece]) -> PhoneSegment:
         else:
             phones.extend(g2p_en(str(piece)))
             words.append(str(piece))
-    if len(phones) < MIN_EN_PHONES:
+    if phones and len(phones) < MIN_EN_PHONES:
         phones.insert(0, ",")                       # the reference pads a short English run with a pause
     return PhoneSegment("en", "".join(words).strip(), tuple(phones), ())
 

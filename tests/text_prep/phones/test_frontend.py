@@ -111,3 +111,9 @@ def test_describe_phones(tmp_path: Path) -> None:
     path = tmp_path / "lex.toml"
     path.write_text('[zh]\n"你好" = "ni3 hao3"\n', encoding="utf-8")
     assert "n i3 h ao3" in describe_phones("你好", lexicon=path)
+
+
+def test_short_english_runs_get_a_leading_pause_like_the_reference() -> None:
+    assert phonemize("I", lang="en").phones == (",", "AY1")
+    assert phonemize("我用了A方案", lang="zh").phones[6:9] == (",", "EY1", "f")
+    assert phonemize("😀", lang="en").phones == ()
