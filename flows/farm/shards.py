@@ -22,7 +22,8 @@ from flows.pipeline.session import SessionStats
 from flows.store.cache import SentenceCache
 from flows.store.claims import Claims
 from flows.store.fsio import atomic_write_text
-from tts_engine.engine import SentenceJob, TextSegment
+from flows.pipeline.plan import job_from_dict, job_to_dict
+from tts_engine.engine import SentenceJob
 
 log = logging.getLogger(__name__)
 
@@ -33,18 +34,6 @@ MAX_REISSUES = 20            # a shard cut again this often means something is w
 
 class FarmError(RuntimeError):
     """The farm could not finish a render (a shard failed again and again)."""
-
-
-def job_to_dict(job: SentenceJob) -> dict:
-    return asdict(job)
-
-
-def job_from_dict(data: dict) -> SentenceJob:
-    segments = tuple(TextSegment(s["lang"], s["norm_text"], s["n_phones"], tuple(s["word2ph"]))
-                     for s in data["segments"])
-    return SentenceJob(key=data["key"], text=data["text"], lang=data["lang"], seed=data["seed"],
-                       phones=tuple(data["phones"]), phone_ids=tuple(data["phone_ids"]), segments=segments,
-                       context_before=tuple(data["context_before"]), context_after=tuple(data["context_after"]))
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+import logging
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Callable, Iterator, Protocol, Sequence
 
 from flows.config.takes import SEED_MODULUS, Takes
 from text_prep.book import CONTEXT_SENTENCES, Chapter
+from flows.store.fsio import atomic_write_text
 from tts_engine.engine import SentenceJob, TextSegment
+
+log = logging.getLogger(__name__)
+PLANS_DIR = "plans"
 
 PAUSE_TITLE, PAUSE_SENTENCE, PAUSE_PARAGRAPH, PAUSE_END = "title", "sentence", "paragraph", "end"
 
@@ -125,27 +132,104 @@ def plan_chapter(chapter: Chapter, phonemize: Phonemizer, engine_fp: str, takes:
     return ChapterPlan(chapter.index, chapter.title, tuple(lines))
 
 
+def job_to_dict(job: SentenceJob) -> dict:
+    """A job as plain JSON data (plan cache, farm shards)."""
+    return asdict(job)
+
+
+def job_from_dict(data: dict) -> SentenceJob:
+    """The inverse of ``job_to_dict``."""
+    segments = tuple(TextSegment(s["lang"], s["norm_text"], s["n_phones"], tuple(s["word2ph"]))
+                     for s in data["segments"])
+    return SentenceJob(key=data["key"], text=data["text"], lang=data["lang"], seed=data["seed"],
+                       phones=tuple(data["phones"]), phone_ids=tuple(data["phone_ids"]), segments=segments,
+                       context_before=tuple(data["context_before"]), context_after=tuple(data["context_after"]))
+
+
+@lru_cache(maxsize=1)
+def frontend_code_digest() -> str:
+    """A digest of the front-end's code and data files (names, sizes, times): a changed front-end re-plans."""
+    import text_prep
+
+    root = Path(text_prep.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.suffix != ".pyc":
+            stat = path.stat()
+            digest.update(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+class PlanCache:
+    """Chapter plans remembered in ``<state>/plans`` under a key of everything that decides them.
+
+    A re-render of an unchanged chapter then needs no front-end at all (not even its imports).
+    """
+
+    def __init__(self, state_dir: Path, frontend_id: str) -> None:
+        self.dir = Path(state_dir) / PLANS_DIR
+        self.frontend_id = frontend_id
+
+    def key(self, chapter: Chapter, engine_fp: str, takes: Takes) -> str:
+        lines = [(chapter.title, "title")] + [(s.text, str(s.id)) for s in chapter.sentences()]
+        paragraphs = [len(p.sentences) for p in chapter.paragraphs]
+        chosen = {label: takes.seed_for(label, text) for text, label in lines}
+        blob = json.dumps({"lines": lines, "paragraphs": paragraphs, "index": chapter.index, "engine": engine_fp,
+                           "takes": chosen, "frontend": self.frontend_id, "code": frontend_code_digest()},
+                          ensure_ascii=False, sort_keys=True)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+    def get(self, key: str, index: int) -> "ChapterPlan | None":
+        try:
+            data = json.loads((self.dir / f"{index:04d}.json").read_text(encoding="utf-8"))
+            if data["key"] != key:
+                return None
+            lines = tuple(PlannedLine(l["label"], l["text"], job_from_dict(l["job"]), l["pause"]) for l in data["lines"])
+            return ChapterPlan(data["index"], data["title"], lines)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def put(self, key: str, plan: "ChapterPlan") -> None:
+        data = {"key": key, "index": plan.index, "title": plan.title,
+                "lines": [{"label": l.label, "text": l.text, "job": job_to_dict(l.job), "pause": l.pause}
+                          for l in plan.lines]}
+        atomic_write_text(self.dir / f"{plan.index:04d}.json", json.dumps(data, ensure_ascii=False) + "\n")
+
+
 POOL_MIN_SENTENCES = 2000     # below this a process pool costs more (start-up, imports) than it saves
 
 
 def plan_chapters(chapters: Sequence[Chapter], phonemize: Phonemizer, engine_fp: str, takes: Takes,
-                  workers: int, on_planned: Callable[[ChapterPlan], None] = lambda plan: None) -> list[ChapterPlan]:
-    """Plan every chapter (in order), on ``workers`` processes when the book is big enough to gain from it."""
-    n_sentences = sum(len(p.sentences) for c in chapters for p in c.paragraphs)
-    if workers <= 1 or len(chapters) < 2 or n_sentences < POOL_MIN_SENTENCES:
-        plans = []
-        for chapter in chapters:
-            plans.append(plan_chapter(chapter, phonemize, engine_fp, takes))
-            on_planned(plans[-1])
-        return plans
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+                  workers: int, cache: PlanCache | None = None,
+                  on_planned: Callable[[ChapterPlan], None] = lambda plan: None) -> list[ChapterPlan]:
+    """Plan every chapter (in order): remembered plans reused, the rest on ``workers`` processes for big books."""
+    keys = {c.index: cache.key(c, engine_fp, takes) for c in chapters} if cache else {}
+    plans: dict[int, ChapterPlan] = {}
+    for chapter in chapters:
+        known = cache.get(keys[chapter.index], chapter.index) if cache else None
+        if known is not None:
+            plans[chapter.index] = known
+            on_planned(known)
+    todo = [c for c in chapters if c.index not in plans]
+    n_sentences = sum(len(p.sentences) for c in todo for p in c.paragraphs)
+    if workers <= 1 or len(todo) < 2 or n_sentences < POOL_MIN_SENTENCES:
+        fresh: Iterator[ChapterPlan] = (plan_chapter(c, phonemize, engine_fp, takes) for c in todo)
+        _collect(fresh, plans, keys, cache, on_planned)
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
 
-    context = multiprocessing.get_context("spawn")    # never fork a process that may hold torch threads
-    with ProcessPoolExecutor(max_workers=min(workers, len(chapters)), mp_context=context) as pool:
-        futures = [pool.submit(plan_chapter, chapter, phonemize, engine_fp, takes) for chapter in chapters]
-        plans = []
-        for future in futures:
-            plans.append(future.result())
-            on_planned(plans[-1])
-    return plans
+        context = multiprocessing.get_context("spawn")    # never fork a process that may hold torch threads
+        with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context) as pool:
+            futures = [pool.submit(plan_chapter, c, phonemize, engine_fp, takes) for c in todo]
+            _collect((f.result() for f in futures), plans, keys, cache, on_planned)
+    return [plans[c.index] for c in chapters]
+
+
+def _collect(fresh: Iterator[ChapterPlan], plans: dict[int, ChapterPlan], keys: dict[int, str],
+             cache: PlanCache | None, on_planned: Callable[[ChapterPlan], None]) -> None:
+    for plan in fresh:
+        plans[plan.index] = plan
+        if cache is not None:
+            cache.put(keys[plan.index], plan)
+        on_planned(plan)

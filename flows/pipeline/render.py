@@ -68,7 +68,7 @@ def prepare(workspace: Workspace, force: Sequence[str] = ()) -> Prepared:
     sink = progress.current()
     sink.stage_started(progress.PLAN, len(workspace.chapters))
     plans = [plan for plan in plan_chapters(workspace.chapters, workspace.frontend, workspace.engine_fp,
-                                            workspace.takes, assembly_workers(project) + 1,
+                                            workspace.takes, assembly_workers(project) + 1, workspace.plan_cache(),
                                             lambda plan: sink.advanced(progress.PLAN)) if plan.lines]
     forced = set(force)
     by_index = {c.index: c for c in workspace.chapters}

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Sequence
 
 from flows.pipeline.chapter import input_hash
-from flows.pipeline.plan import plan_chapter
+from flows.pipeline.plan import plan_chapters
 from flows.pipeline.workspace import Workspace
 from flows.report.model import ChapterManifest
 
@@ -28,8 +28,8 @@ def project_status(project_dir: Path, only: Sequence[int] | None = None) -> list
     """Compare every chapter's current inputs with the cache and the stored manifests (renders nothing)."""
     ws = Workspace.open(project_dir, only)
     project, out = ws.project, []
-    for chapter in ws.chapters:
-        plan = plan_chapter(chapter, ws.frontend, ws.engine_fp, ws.takes)
+    plans = plan_chapters(ws.chapters, ws.frontend, ws.engine_fp, ws.takes, 1, ws.plan_cache())
+    for chapter, plan in zip(ws.chapters, plans):
         cached = sum(ws.cache.contains(key) for key in plan.keys)
         manifest = ChapterManifest.load(project.state_dir, chapter.index)
         wanted = input_hash(plan, ws.tags(chapter), project)

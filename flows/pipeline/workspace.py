@@ -121,10 +121,21 @@ class Workspace:
         return cls(project, book, frontend, takes, engine, engine_fingerprint(engine, project.voice),
                    SentenceCache(project.cache_dir), chapters)
 
+    def plan_cache(self) -> "PlanCache":
+        """Where this project's chapter plans are remembered, keyed by everything the front-end reads."""
+        from flows.pipeline.plan import PlanCache
+
+        project = self.project
+        lexicon = remembered_sha256(project.lexicon) if project.lexicon and project.lexicon.is_file() else ""
+        identity = json.dumps({"lang": project.lang, "version": project.phone_version, "lexicon": lexicon,
+                               "reference_text": project.voice.engine == GSV_ENGINE})
+        return PlanCache(project.state_dir, hashlib.sha256(identity.encode()).hexdigest())
+
     def tags(self, chapter: Chapter) -> Tags:
-        """ID3 tags of a chapter; its track number counts the selected chapters."""
-        track = next(i for i, c in enumerate(self.chapters, start=1) if c.index == chapter.index)
-        return chapter_tags(self.book, self.project, chapter, track, len(self.chapters))
+        """ID3 tags of a chapter; its track number counts every rendered chapter (not only those opened)."""
+        every = selected_chapters(self.book, self.project)
+        track = next(i for i, c in enumerate(every, start=1) if c.index == chapter.index)
+        return chapter_tags(self.book, self.project, chapter, track, len(every))
 
 
 def book_title(book: Book, project: Project) -> str:
