@@ -70,6 +70,14 @@ class Overrides:
         return [e for label, e in sorted(self.edits.items()) if current.get(label) != e.original]
 
 
+def applied_edits(project_root: Path, book: Book) -> list[TextOverride]:
+    """The overrides a book loaded with ``apply_overrides`` now reads (for the run report)."""
+    current = {f"{c.index}{TITLE_SUFFIX}": c.title for c in book.chapters}
+    current.update((str(s.id), s.text) for s in book.sentences())
+    edits = Overrides.load(overrides_path(project_root)).edits
+    return [e for label, e in sorted(edits.items()) if current.get(label) == e.text]
+
+
 def overrides_path(project_root: Path) -> Path:
     """Where a project keeps its text overrides."""
     return Path(project_root) / OVERRIDES_FILE

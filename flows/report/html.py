@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from flows.store.fsio import atomic_write_text
 from flows.config.project import ACX_PEAK_MAX_DB, ACX_RMS_WINDOW_DB
-from flows.report.model import ChapterReport, FlaggedLine, PartFile, RunReport
+from flows.report.model import ChapterReport, EditedLine, FlaggedLine, PartFile, RunReport
 from text_prep.errors import InputFileError
 
 logger = logging.getLogger(__name__)
@@ -52,6 +52,7 @@ def _run_report(data: Mapping[str, Any]) -> RunReport:
         engine=dict(data.get("engine") or {}),
         totals={k: float(v) for k, v in (data.get("totals") or {}).items()},
         chapters=[_chapter(c) for c in data["chapters"]],
+        edits=[EditedLine(str(e["id"]), str(e.get("original", "")), str(e["text"])) for e in data.get("edits") or ()],
     )
 
 
@@ -102,11 +103,27 @@ def render_report_html(report: RunReport, project_ref: str | None = None) -> str
 <p class="summary" id="summary">{escape(summary)}</p>
 </header>
 <main>
+{_edits_section(report.edits)}
 {chapters}
 </main>
 </body>
 </html>
 """
+
+
+def _edits_section(edits: list[EditedLine]) -> str:
+    """The lines read from text overrides (``bookvoice studio``), book text and spoken text side by side."""
+    if not edits:
+        return ""
+    rows = "\n".join(f"<tr><td><code>{escape(e.id)}</code></td><td>{escape(e.original)}</td><td>{escape(e.text)}</td></tr>"
+                     for e in edits)
+    return f"""<section class="chapter" id="edits">
+<h2>Edited text ({len(edits)})</h2>
+<table class="flagged"><thead><tr><th>line</th><th>book text</th><th>read as</th></tr></thead>
+<tbody>
+{rows}
+</tbody></table>
+</section>"""
 
 
 def _chapter_section(project: str, chapter: ChapterReport) -> str:

@@ -21,6 +21,15 @@ class FlaggedLine:
 
 
 @dataclass(frozen=True)
+class EditedLine:
+    """A line read from a text override (set in the studio) instead of the book's own text."""
+
+    id: str
+    original: str
+    text: str
+
+
+@dataclass(frozen=True)
 class PartFile:
     """One written MP3 and its levels measured on the encoded audio."""
 
@@ -82,6 +91,7 @@ class RunReport:
     engine: dict
     totals: dict
     chapters: list[ChapterReport]
+    edits: list[EditedLine] = field(default_factory=list)
 
     def to_json(self) -> str:
         data = asdict(self)

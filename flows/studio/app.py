@@ -27,7 +27,7 @@ TOKEN_HEADER = "x-studio-token"
 TOKEN_PARAM = "token"
 TOKEN_BYTES = 24
 EVENT_WAIT_S = 15.0           # a quiet event stream sends a comment this often (keeps proxies and tabs awake)
-OPEN_PATHS = ("/health",)
+OPEN_PATHS = ("/health", "/favicon.ico", *(f"/static/{name}" for name in STATIC_FILES))   # nothing of the book
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; media-src 'self'; "
                                "connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; "
