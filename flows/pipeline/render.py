@@ -131,7 +131,7 @@ def execute(prepared: Prepared, source: SentenceSource, assemble: Callable[[Chap
     _remove_stale_files(ws.project.out_dir, _kept_files(ws, reports))
     totals = {"sentences": sum(r.sentences for r in reports), "synthesized": sum(r.synthesized for r in reports),
               "cached": sum(r.cached for r in reports), "seconds": round(time.monotonic() - prepared.started, 2),
-              "engine_busy": round(stats.busy_fraction, 3)}
+              "engine_busy": round(stats.busy_fraction, 3), "synthesis_s": round(stats.wall_s, 2)}
     report = RunReport(
         project=ws.project.name,
         book={"title": book_title(ws.book, ws.project), "authors": [book_author(ws.book, ws.project)]},
