@@ -1,40 +1,37 @@
-"""The synthesis slot: one render at a time drives a machine's accelerator.
+"""The synthesis slot: one local render at a time drives a device.
 
-A render takes the slot before its first synthesis and keeps it until it ends. The slot is a file lock
-(machine-wide, released by the OS if the process dies, so a killed render never blocks its resume) plus,
-when the Prefect server has one, the global concurrency limit ``bookvoice-synthesis`` (for operators who
-share one device among several workers: ``prefect gcl create bookvoice-synthesis --limit 1``).
+A render takes the slot of its device before its first synthesis and keeps it until it ends. The slot
+is a file lock (released by the OS if the process dies, so a killed render never blocks its resume),
+one per device name: two renders on ``cuda:0`` and ``cuda:1`` run side by side, two on one GPU queue.
+A farm needs no slot: each `bookvoice worker` owns its device.
 """
 from __future__ import annotations
 
 import fcntl
 import logging
 import os
+import re
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-SYNTHESIS_LIMIT = "bookvoice-synthesis"
-LOCK_FILE = "bookvoice-synthesis.lock"
-PREFECT_LEASE_S = 60.0      # a dead holder's Prefect slot frees after this long (renewed while alive)
+LOCK_ENV = "BOOKVOICE_SYNTHESIS_LOCK"   # overrides the lock file's folder and prefix (tests use their own)
+LOCK_PREFIX = "bookvoice-synthesis"
 
 
-LOCK_ENV = "BOOKVOICE_SYNTHESIS_LOCK"   # overrides the lock file (one per device; tests use their own)
-
-
-def default_lock_path() -> Path:
-    """The machine-wide lock file: ``$BOOKVOICE_SYNTHESIS_LOCK`` or one in the system temp folder."""
-    return Path(os.environ.get(LOCK_ENV) or Path(tempfile.gettempdir()) / LOCK_FILE)
+def default_lock_path(device: str = "auto") -> Path:
+    """The lock file of ``device``: ``$BOOKVOICE_SYNTHESIS_LOCK-<device>`` or one in the system temp folder."""
+    stem = os.environ.get(LOCK_ENV) or str(Path(tempfile.gettempdir()) / LOCK_PREFIX)
+    return Path(f"{stem}-{re.sub(r'[^A-Za-z0-9]+', '', device) or 'auto'}.lock")
 
 
 class SynthesisSlot:
     """Context manager; call it to take the slot (once) before synthesising, it is released on exit."""
 
-    def __init__(self, lock_path: Path | None = None, use_prefect_limit: bool = False) -> None:
-        self.lock_path = lock_path or default_lock_path()
-        self.use_prefect_limit = use_prefect_limit
+    def __init__(self, lock_path: Path | None = None, device: str = "auto") -> None:
+        self.lock_path = lock_path or default_lock_path(device)
         self._stack = ExitStack()
         self._held = False
 
@@ -53,11 +50,7 @@ class SynthesisSlot:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            log.warning("another render is synthesising on this machine; waiting for it (%s)", self.lock_path)
+            log.warning("another render is synthesising on this device; waiting for it (%s)", self.lock_path)
             fcntl.flock(fd, fcntl.LOCK_EX)
         self._stack.callback(fcntl.flock, fd, fcntl.LOCK_UN)
-        if self.use_prefect_limit:
-            from prefect.concurrency.sync import concurrency
-
-            self._stack.enter_context(concurrency(SYNTHESIS_LIMIT, occupy=1, lease_duration=PREFECT_LEASE_S))
         self._held = True

@@ -62,7 +62,7 @@ def render_book(project_dir: str, force: list[str] | None = None, chapters: list
         return execute(plan, source, assemble, stats, write_report)
     from flows.farm.slots import SynthesisSlot
 
-    with SynthesisSlot() as slot:
+    with SynthesisSlot(device=ws.project.speed.device) as slot:
         if plan.jobs:
             slot()
         return execute(plan, source, assemble, stats, write_report)
