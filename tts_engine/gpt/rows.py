@@ -151,7 +151,9 @@ class DecodeRows:
         ended = [k for k in range(len(slots)) if not state[0, k]]
         if not ended:
             return []
-        tokens = self.out[index[ended]].cpu()
+        done = index[ended]
+        tokens = self.out[done].cpu()
+        self.write_pos[done] = 0      # an ended row no longer widens the cache span attention reads
         return [(slots[k], Generated(tokens[j, : int(state[2, k])].clone(), bool(state[1, k])))
                 for j, k in enumerate(ended)]
 
