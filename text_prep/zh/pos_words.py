@@ -60,6 +60,15 @@ def _model() -> _Model:
 
 
 @lru_cache(maxsize=8192)
+def _allowed_mask(ch: str) -> np.ndarray:
+    """Bool per state: may emit ``ch`` (every state for a character the model has never seen)."""
+    m = _model()
+    mask = np.zeros(len(m.states), bool)
+    mask[m.char_states[ch] if ch in m.char_states else slice(None)] = True
+    return mask
+
+
+@lru_cache(maxsize=8192)
 def _emission_row(ch: str) -> np.ndarray:
     m = _model()
     return np.array([m.emit[s].get(ch, MIN_FLOAT) for s in m.states])
@@ -82,9 +91,7 @@ def viterbi(text: str) -> tuple[State, ...]:
         keep = m.can_move[idx]
         prev, prev_scores = idx[keep], scores[keep]
         expect = m.moves[prev].any(axis=0)
-        allowed = np.zeros(len(m.states), bool)
-        allowed[m.char_states.get(ch, every)] = True
-        nxt = np.flatnonzero(allowed & expect)
+        nxt = np.flatnonzero(_allowed_mask(ch) & expect)
         if not len(nxt):
             nxt = np.flatnonzero(expect) if expect.any() else every
         total = (prev_scores[:, None] + m.trans[np.ix_(prev, nxt)]) + _emissions(m, ch, nxt)[None, :]
