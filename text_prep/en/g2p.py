@@ -29,6 +29,7 @@ VOICELESS_ENDINGS = frozenset(("P", "T", "K", "F", "TH", "HH"))
 SIBILANT_ENDINGS = frozenset(("S", "Z", "SH", "ZH", "CH", "JH"))
 MARK_PHONES = {",": ",", ".": ".", "!": "!", "?": "?", "-": "-", "'": "-"}
 MARKS = ",.!?-"
+TAG_LOOKAHEAD = 2                # NLTK's tagger looks at the next two words
 MAX_SPELLED = 3                  # the reference spells unknown words up to this long
 MAX_SPELLED_ACRONYM = 3          # a word in capitals this short is an acronym even if it is a dictionary word
 LETTER_A = ("EY1",)              # the reference's name of the letter a
@@ -153,7 +154,10 @@ def g2p_en(text: str) -> list[str]:
     tokens = tokenizer()(prepare(text))
     words = [t for t in tokens if re.search("[A-Za-z]", t)]
     shouting = _shouted(tokens)
-    tags = pos_tags(tokens) if any(t.lower() in homographs() for t in words) else [""] * len(tokens)
+    tags = [""] * len(tokens)
+    last = max((i for i, t in enumerate(tokens) if t.lower() in homographs()), default=-1)
+    if last >= 0:       # the tagger reads two words ahead: the tags up to ``last`` are those of the whole text
+        tags[:last + 1] = pos_tags(tokens[:last + TAG_LOOKAHEAD + 1])[:last + 1]
     phones: list[str] = []
     for i, (token, tag) in enumerate(zip(tokens, tags)):
         if not re.search("[A-Za-z]", token):
