@@ -103,7 +103,7 @@ def line_json(view: ProjectView, line) -> dict:
     polyphones = view.polyphones(line.job.text)
     tried = view.review.tried(label, line.job.seed)
     edit = view.overrides.edits.get(label)
-    return {"label": label, "paragraph": paragraph_of(label), "text": line.text,
+    return {"label": label, "key": key, "paragraph": paragraph_of(label), "text": line.text,
             "original": edit.original if edit is not None and edit.text == line.text else None,
             "norm": line.job.text, "phones": " ".join(line.job.phones),
             "polyphones": [{"index": p.index, "char": p.char, "reading": p.reading, "alternatives": list(p.alternatives),

@@ -16,7 +16,8 @@ from typing import Iterable, Iterator
 from flows.config.overrides import Overrides, overrides_path
 from flows.config.project import Project
 from flows.config.takes import SEED_MODULUS
-from flows.pipeline.plan import ChapterPlan, PlannedLine, content_key, default_seed, make_job, plan_chapter
+from flows.pipeline.plan import (ChapterPlan, PlannedLine, content_key, default_seed, make_job, plan_chapter,
+                                 plan_chapters)
 from flows.pipeline.workspace import FrontEnd, Workspace, book_title
 from flows.store.cache import SentenceCache
 from flows.store.fsio import atomic_write_text
@@ -118,6 +119,7 @@ class ProjectView:
             self.book = ws.book
             self.chapters = {c.index: c for c in ws.chapters}
             self.cache: SentenceCache = ws.cache
+            self._plan_cache = ws.plan_cache()
             self._plans: dict[int, ChapterPlan] = {}
 
     @property
@@ -125,12 +127,13 @@ class ProjectView:
         return book_title(self.book, self.project)
 
     def plan(self, index: int) -> ChapterPlan:
-        """The chapter's plan exactly as a render makes it (memoised phonemes)."""
+        """The chapter's plan exactly as a render makes it (the render's remembered plan, or memoised phonemes)."""
         with self.lock:
             if index not in self.chapters:
                 raise UnknownLine(f"no rendered chapter {index}")
             if index not in self._plans:
-                self._plans[index] = plan_chapter(self.chapters[index], self._phonemizer, self.engine_fp, self.takes)
+                self._plans[index] = plan_chapters([self.chapters[index]], self._phonemizer, self.engine_fp,
+                                                   self.takes, 1, self._plan_cache)[0]
             return self._plans[index]
 
     def plans(self) -> Iterator[ChapterPlan]:
