@@ -24,18 +24,22 @@ MAX_PHONES = 20
 
 @dataclass(frozen=True)
 class _Gru:
-    w_ih: np.ndarray
-    w_hh: np.ndarray
-    b_ih: np.ndarray
+    inputs: np.ndarray      # [vocabulary, 3 * hidden]: every input token's x @ w_ih.T + b_ih, computed once
+    w_hh_t: np.ndarray      # [hidden, 3 * hidden]
     b_hh: np.ndarray
 
-    def step(self, x: np.ndarray, h: np.ndarray) -> np.ndarray:
-        """One GRU cell step (PyTorch gate order r, z, n)."""
-        gi = x @ self.w_ih.T + self.b_ih
-        gh = h @ self.w_hh.T + self.b_hh
+    @classmethod
+    def build(cls, emb: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray, b_ih: np.ndarray, b_hh: np.ndarray) -> "_Gru":
+        """A GRU whose inputs are rows of ``emb``."""
+        return cls(emb @ w_ih.T + b_ih, np.ascontiguousarray(w_hh.T), b_hh)
+
+    def step(self, token: int, h: np.ndarray) -> np.ndarray:
+        """One GRU cell step on input token ``token`` (PyTorch gate order r, z, n)."""
+        gi = self.inputs[token]
+        gh = h @ self.w_hh_t + self.b_hh
         size = h.shape[-1]
-        r = 1.0 / (1.0 + np.exp(-(gi[:size] + gh[:size])))
-        z = 1.0 / (1.0 + np.exp(-(gi[size:2 * size] + gh[size:2 * size])))
+        rz = 1.0 / (1.0 + np.exp(-(gi[:2 * size] + gh[:2 * size])))
+        r, z = rz[:size], rz[size:]
         n = np.tanh(gi[2 * size:] + r * gh[2 * size:])
         return (1.0 - z) * n + z * h
 
@@ -44,23 +48,21 @@ class _Gru:
 class NeuralG2P:
     """Encoder-decoder weights; ``predict`` decodes greedily."""
 
-    enc_emb: np.ndarray
     encoder: _Gru
-    dec_emb: np.ndarray
     decoder: _Gru
-    fc_w: np.ndarray
+    fc_w_t: np.ndarray
     fc_b: np.ndarray
 
     def predict(self, word: str) -> tuple[str, ...]:
         """Phones for a lower-case word (letters outside a-z count as unknown)."""
         index = {g: i for i, g in enumerate(GRAPHEMES)}
-        h = np.zeros(self.encoder.w_hh.shape[1], np.float32)
+        h = np.zeros(self.encoder.w_hh_t.shape[0], np.float32)
         for ch in list(word) + ["</s>"]:
-            h = self.encoder.step(self.enc_emb[index.get(ch, UNK)], h)
+            h = self.encoder.step(index.get(ch, UNK), h)
         token, out = START, []
         for _ in range(MAX_PHONES):
-            h = self.decoder.step(self.dec_emb[token], h)
-            token = int(np.argmax(h @ self.fc_w.T + self.fc_b))
+            h = self.decoder.step(token, h)
+            token = int(np.argmax(h @ self.fc_w_t + self.fc_b))
             if token == STOP:
                 break
             phone = PHONEMES[token] if token < len(PHONEMES) else "<unk>"
@@ -76,8 +78,9 @@ def neural_g2p() -> NeuralG2P:
         path = metadata.distribution("g2p-en").locate_file(CHECKPOINT)
         with np.load(str(path)) as v:
             def gru(prefix: str) -> _Gru:
-                return _Gru(v[f"{prefix}_w_ih"], v[f"{prefix}_w_hh"], v[f"{prefix}_b_ih"], v[f"{prefix}_b_hh"])
+                return _Gru.build(v[f"{prefix}_emb"], v[f"{prefix}_w_ih"], v[f"{prefix}_w_hh"],
+                                  v[f"{prefix}_b_ih"], v[f"{prefix}_b_hh"])
 
-            return NeuralG2P(v["enc_emb"], gru("enc"), v["dec_emb"], gru("dec"), v["fc_w"], v["fc_b"])
+            return NeuralG2P(gru("enc"), gru("dec"), np.ascontiguousarray(v["fc_w"].T), v["fc_b"])
     except (metadata.PackageNotFoundError, OSError, KeyError) as exc:
         raise EnglishDataError(f"cannot load the g2p-en letter-to-sound weights: {exc}") from None
