@@ -80,22 +80,41 @@ def _stat(path: Path) -> tuple[int, int]:
     return (stat.st_size, stat.st_mtime_ns)
 
 
-def deliver_project(project: Project, book: Book, title: str, author: str, stem: str,
-                    chapter_indices: Sequence[int], formats: Sequence[str], library: Path | None = None) -> Delivered:
-    """Build ``formats`` for the project's assembled chapters, unless the last delivery had the same inputs."""
-    plan = DeliveryPlan(tuple(formats), project.out_dir, project.state_dir, project.book,
+def _plan(project: Project, book: Book, title: str, author: str, stem: str, formats: Sequence[str],
+          library: Path | None) -> DeliveryPlan:
+    return DeliveryPlan(tuple(formats), project.out_dir, project.state_dir, project.book,
                         book_info(project, book, title, author), stem, library)
-    digest = fingerprint(plan, chapter_indices)
-    record = project.state_dir / RECORD_FILE
+
+
+def _recorded(project: Project, digest: str) -> Delivered | None:
+    """The last delivery, when it was made from inputs with this fingerprint and its files are all there."""
     try:
-        last = json.loads(record.read_text(encoding="utf-8"))
+        last = json.loads((project.state_dir / RECORD_FILE).read_text(encoding="utf-8"))
         if last["fingerprint"] == digest and all(Path(f).is_file() for f in last["files"]):
             return Delivered(tuple(Path(f) for f in last["files"]), tuple(last["notes"]),
                              Path(last["library"]) if last["library"] else None)
     except (OSError, ValueError, KeyError, TypeError):
-        pass                                            # no usable record: deliver
+        pass                                            # no usable record
+    return None
+
+
+def delivery_is_current(project: Project, book: Book, title: str, author: str, stem: str,
+                        chapter_indices: Sequence[int], formats: Sequence[str], library: Path | None = None) -> bool:
+    """Whether ``deliver_project`` with these arguments would find nothing to do."""
+    plan = _plan(project, book, title, author, stem, formats, library)
+    return _recorded(project, fingerprint(plan, chapter_indices)) is not None
+
+
+def deliver_project(project: Project, book: Book, title: str, author: str, stem: str,
+                    chapter_indices: Sequence[int], formats: Sequence[str], library: Path | None = None) -> Delivered:
+    """Build ``formats`` for the project's assembled chapters, unless the last delivery had the same inputs."""
+    plan = _plan(project, book, title, author, stem, formats, library)
+    digest = fingerprint(plan, chapter_indices)
+    last = _recorded(project, digest)
+    if last is not None:
+        return last
     done = deliver(plan, chapter_indices)
-    atomic_write_text(record, json.dumps({"fingerprint": digest,
-                                          "files": [str(f) for f in done.files], "notes": list(done.notes),
-                                          "library": str(done.library_folder or "")}, ensure_ascii=False))
+    atomic_write_text(project.state_dir / RECORD_FILE, json.dumps(
+        {"fingerprint": digest, "files": [str(f) for f in done.files], "notes": list(done.notes),
+         "library": str(done.library_folder or "")}, ensure_ascii=False))
     return done

@@ -8,7 +8,7 @@ import pytest
 
 from flows.config.project import VoiceConfig
 from flows.delivery import book_delivery
-from flows.delivery.book_delivery import book_info, deliver_project, narrator_name
+from flows.delivery.book_delivery import book_info, deliver_project, delivery_is_current, narrator_name
 from flows.delivery.formats import parse_formats
 from text_prep.book import Book, BookMetadata
 
@@ -39,6 +39,8 @@ def test_a_second_delivery_with_the_same_inputs_does_nothing(tone_book, monkeypa
     def no_work(*args, **kwargs):
         raise AssertionError("delivered again although nothing changed")
 
+    assert delivery_is_current(project, a_book(), "Tone Book", "A. Writer", "tone-book", indices, formats)
+    assert not delivery_is_current(project, a_book(), "Tone Book", "A. Writer", "tone-book", indices, ("mp3",))
     monkeypatch.setattr(book_delivery, "deliver", no_work)
     again = deliver_project(project, a_book(), "Tone Book", "A. Writer", "tone-book", indices, formats)
     assert again.files == first.files
