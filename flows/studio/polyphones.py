@@ -1,10 +1,11 @@
-"""Polyphonic characters of a line for the studio: the reading chosen, its alternatives, and whether it is a guess."""
+"""Polyphonic characters of a line for the studio: the reading chosen, its alternatives, and whether it is a guess.
+
+Low confidence is the front-end's own judgement (``text_prep.zh.pinyin.uncertain_readings``); a reading a
+lexicon entry fixed is never a guess.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
-
-LOW_CONFIDENCE_PROB = 0.9     # a model-decided reading below this probability is shown as a guess
 
 
 @dataclass(frozen=True)
@@ -16,7 +17,7 @@ class Polyphone:
     reading: str
     alternatives: tuple[str, ...]
     low_confidence: bool
-    source: str               # what decided it: phrase, fallback, model, default or lexicon
+    source: str               # what decided it: a Method value of text_prep.zh.pinyin, or lexicon
 
 
 def _lexicon_readings(text: str, lexicon: object) -> dict[int, str]:
@@ -34,19 +35,10 @@ def _lexicon_readings(text: str, lexicon: object) -> dict[int, str]:
     return out
 
 
-def _is_low(method: str, model: Mapping[str, float]) -> bool:
-    """A reading no dictionary settled and the polyphone model chose with hesitation.
-
-    A character the model does not list as polyphonic gets its common reading ("default"): its other
-    readings are rare enough for the model's training dictionary to ignore, so it is not flagged.
-    """
-    return method.startswith("model") and max(model.values(), default=0.0) < LOW_CONFIDENCE_PROB
-
-
 def find_polyphones(norm_text: str, lexicon: object) -> list[Polyphone]:
     """The polyphonic Chinese characters of ``norm_text`` as the front-end reads them (citation tones)."""
     from text_prep.phones.langseg import has_han
-    from text_prep.zh.pinyin import default_converter
+    from text_prep.zh.pinyin import default_converter, uncertain_readings
     from text_prep.zh.polyphone_dict import char_readings
 
     if not has_han(norm_text):
@@ -54,15 +46,17 @@ def find_polyphones(norm_text: str, lexicon: object) -> list[Polyphone]:
     converter = default_converter()
     evidence = converter.evidence(norm_text)
     fixed = _lexicon_readings(norm_text, lexicon)
+    uncertain = {u.index: u for u in uncertain_readings(norm_text)}
     out = []
     for i, (ev, (reading, method)) in enumerate(zip(evidence, converter.decide_all(evidence))):
         readings = char_readings(ev.char)
-        if len(readings) < 2 or reading is None:
-            continue
+        if len(readings) < 2 or reading is None or (method.value == "default" and i not in fixed):
+            continue         # "default": a character the polyphone model does not count as polyphonic
         if i in fixed:
-            reading, source, low = fixed[i], "lexicon", False
-        else:
-            source, low = method.value, _is_low(method.value, ev.model)
-        alternatives = tuple(r for r in readings if r != reading)
-        out.append(Polyphone(i, ev.char, reading, alternatives, low, source))
+            out.append(Polyphone(i, ev.char, fixed[i], tuple(r for r in readings if r != fixed[i]), False, "lexicon"))
+            continue
+        guess = uncertain.get(i)
+        likely = tuple(r for r, _ in guess.alternatives) if guess is not None else ()
+        alternatives = likely + tuple(r for r in readings if r != reading and r not in likely)
+        out.append(Polyphone(i, ev.char, reading, alternatives, guess is not None, method.value))
     return out
