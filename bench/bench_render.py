@@ -120,7 +120,9 @@ def main() -> None:
     for label, n_chars in (("1/3 book", args.chars // 3), ("full book", args.chars)):
         project, size = make_project(label.split()[0].replace("/", "-"), n_chars, args.chapter_chars, args.voice)
         done = subprocess.run([sys.executable, __file__, "--child", str(project)], cwd=REPO,
-                              capture_output=True, text=True, check=True)
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"{label}: render failed\n{done.stderr[-3000:]}")
         result = json.loads(done.stdout.strip().splitlines()[-1])
         sentences = result["totals"]["sentences"]
         print(f"{label}: {size:,} chars, {sentences:,} sentences, wall {result['wall_s']:.1f} s, "

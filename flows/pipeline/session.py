@@ -7,7 +7,10 @@ comes from is a ``SentenceSource``: the local engine here, the farm's workers in
 """
 from __future__ import annotations
 
+import contextlib
 import logging
+import queue
+import threading
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -19,6 +22,9 @@ from flows.store.cache import SentenceCache
 from tts_engine.engine import Engine, SentenceJob
 
 log = logging.getLogger(__name__)
+
+RESULT_QUEUE = 64          # finished sentences the engine may run ahead of the cache writes
+_END = object()
 
 
 class SentenceSource(Protocol):
@@ -43,27 +49,55 @@ class SessionStats:
 
 @dataclass
 class LocalSource:
-    """The process's own engine: one ``synthesize`` call over the whole queue, results cached as they come."""
+    """The process's own engine: one ``synthesize`` call over the whole queue, results cached as they come.
+
+    The engine runs on its own thread and hands results over through a bounded queue; this side
+    stores them, so the engine never waits for the disk (only for a full queue).
+    """
 
     engine: Engine
     cache: SentenceCache
     stats: SessionStats = field(default_factory=SessionStats)
+    queue_size: int = RESULT_QUEUE
 
     def run(self, jobs: Sequence[SentenceJob]) -> Iterator[str]:
         start = time.perf_counter()
-        results = iter(self.engine.synthesize(jobs))
+        results: queue.Queue = queue.Queue(maxsize=self.queue_size)
+        stop = threading.Event()
+
+        def produce() -> None:
+            try:
+                stream = iter(self.engine.synthesize(jobs))
+                while not stop.is_set():
+                    t0 = time.perf_counter()
+                    try:
+                        result = next(stream)
+                    except StopIteration:
+                        break
+                    self.stats.busy_s += time.perf_counter() - t0
+                    results.put(result)
+                results.put(_END)
+            except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which re-raises it
+                results.put(exc)
+
+        producer = threading.Thread(target=produce, name="synthesis", daemon=True)
+        producer.start()
         try:
             while True:
-                t0 = time.perf_counter()
-                try:
-                    result = next(results)
-                except StopIteration:
+                item = results.get()
+                if item is _END:
                     break
-                self.stats.busy_s += time.perf_counter() - t0
-                self.cache.put(result)
+                if isinstance(item, BaseException):
+                    raise item
+                self.cache.put(item)
                 self.stats.synthesized += 1
-                yield result.key
+                yield item.key
         finally:
+            stop.set()
+            while producer.is_alive():        # unblock a producer waiting on a full queue, then let it end
+                with contextlib.suppress(queue.Empty):
+                    results.get_nowait()
+                producer.join(timeout=0.1)
             self.stats.wall_s += time.perf_counter() - start
 
 
