@@ -12,20 +12,9 @@ from pathlib import Path
 import pytest
 
 from tests.flows.conftest import REPO, PrefectServer, write_project
+from tests.flows.test_cli import BOOK
 from tests.flows.fake_engine import BLOCK_AFTER_ENV, LOG_ENV, READY_ENV, synthesized_keys
 
-BOOK = """第一章　出发
-
-Chen packed his bag on 3 March 2024. 他说：“我们走吧！”
-The train left at 7:45. 车上有 120 个人。
-Nobody spoke for an hour. 窗外下着雨。
-
-第二章　到达
-
-They reached the harbour at noon. 海很安静。
-“Is this the lighthouse?” she asked. 长安点了点头。
-The stairs had 312 steps. 他们一级一级地爬上去。
-"""
 LEASE_S = "3"              # a dead worker's claims go stale after this long (tests keep it short)
 WAIT_S = 300
 
