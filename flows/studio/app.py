@@ -8,9 +8,10 @@ import ipaddress
 import json
 import logging
 import secrets
+import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
@@ -121,6 +122,13 @@ class Studio:
         self.view = ProjectView(project_dir)
         self.events = EventLog()
         self.worker = RenderWorker(self.view.root, self.events, self._pending, lambda: self.view.cache, self._finished)
+        threading.Thread(target=self._warm, name="studio-warm", daemon=True).start()
+
+    def _warm(self) -> None:
+        try:
+            self.view.warm()
+        except Exception:  # noqa: BLE001 - warming is an optimisation; requests report real problems themselves
+            log.exception("planning the book ahead failed")
 
     def _pending(self, job: Job) -> list[tuple[str, str]]:
         self.view.reload()
@@ -131,8 +139,8 @@ class Studio:
     def _finished(self, job: Job) -> None:
         self.view.reload()
 
-    def render(self, description: str, chapters: list[int] | None, labels: list[str] = (),
-               force: list[str] = ()) -> dict:
+    def render(self, description: str, chapters: Sequence[int] | None, labels: Sequence[str] = (),
+               force: Sequence[str] = ()) -> dict:
         """Re-read the project (the action's files are written) and queue the render."""
         self.view.reload()
         return self.worker.submit(description, chapters, labels, force).public()

@@ -141,6 +141,16 @@ class ProjectView:
         for index in list(self.chapters):
             yield self.plan(index)
 
+    def warm(self) -> None:
+        """Plan every chapter and find its polyphones, in reading order (pages and filters then answer at once)."""
+        for index in list(self.chapters):
+            try:
+                plan = self.plan(index)
+            except UnknownLine:          # the book changed under us: the next request plans what is there
+                continue
+            for line in plan.lines:
+                self.polyphones(line.job.text)
+
     def line(self, label: str) -> PlannedLine:
         """The planned line with this label (``UnknownLine`` for anything else)."""
         match = LABEL_PATTERN.match(label)
