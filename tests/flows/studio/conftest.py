@@ -22,6 +22,7 @@ from tests.flows.conftest import REPO, write_project
 
 STARTUP_TIMEOUT_S = 180.0      # a loaded 2-core machine imports the front-end slowly
 JOB_TIMEOUT_S = 300.0
+PAGE_WAIT_S = 300.0
 HEALTH_POLL_S = 0.2
 
 BOOK = """第一章　雨夜的信
@@ -44,10 +45,11 @@ Chen smiled at the sea.
 HOSTILE_TITLE = '</title><script>window.__pwned=1</script>Book'
 HOSTILE_EDIT = '<script>window.__pwned=2</script><img src=x onerror="window.__pwned=4"> Hello there.'
 HOSTILE_LABEL = "1.0.1"
+GSV_FAST = {"max_retries": 0, "max_tokens_per_phone": 1.0, "budget_slack": 0}   # random weights never say EOS
 
 
 def _bookvoice(args: list[str]) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "PYTHONPATH": str(REPO), "XDG_CONFIG_HOME": str(Path(args[-1]) / ".config")}
     return subprocess.run([sys.executable, "-m", "flows.cli", *args], cwd=REPO, env=env, capture_output=True,
                           text=True, timeout=600)
 
@@ -74,6 +76,21 @@ def fake_project(root: Path) -> Path:
     """The same book read by the fake engine (its audio changes with the seed, so a new take is audible)."""
     project = write_project(root, None)
     (project / "book.txt").write_text(BOOK, encoding="utf-8")
+    return project
+
+
+def gsv_project(root: Path, voice_dir: Path) -> Path:
+    """The same book read by a tiny random GPT-SoVITS voice (added to the project with ``bookvoice voice add``)."""
+    from tests.tiny_voice import build_tiny_voice
+
+    tiny = build_tiny_voice(voice_dir, BOOK)
+    project = write_project(root, None, voice={"engine": "gpt-sovits", "profile": "tiny", "settings": GSV_FAST},
+                            render={"chunk": 4, "skip_kinds": [], "device": "cpu"})
+    (project / "book.txt").write_text(BOOK, encoding="utf-8")
+    added = _bookvoice(["voice", "add", "tiny", "--gpt", str(tiny.gpt), "--sovits", str(tiny.sovits), "--ref",
+                        str(tiny.reference), "--ref-text", tiny.reference_text, "--hubert", str(tiny.hubert_dir),
+                        "--bert", str(tiny.bert_dir), "--project", str(project)])
+    assert added.returncode == 0, added.stderr
     return project
 
 
@@ -150,7 +167,7 @@ class RunningStudio:
 def start_studio(project: Path, host: str = "127.0.0.1") -> RunningStudio:
     """Start ``bookvoice studio`` on a free port and wait for its health URL to answer."""
     port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "PYTHONPATH": str(REPO), "XDG_CONFIG_HOME": str(project / ".config")}   # no user voices
     proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "studio", str(project), "--port", str(port),
                              "--host", host], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True)
@@ -210,6 +227,17 @@ def fake_studio(tmp_path_factory, prefect_server) -> Iterator[RunningStudio]:
     stop_studio(studio)
 
 
+@pytest.fixture(scope="session")
+def gsv_studio(tmp_path_factory, prefect_server) -> Iterator[RunningStudio]:
+    """The tiny GPT-SoVITS project, rendered, open in a studio on 127.0.0.1."""
+    root = tmp_path_factory.mktemp("studio")
+    project = gsv_project(root / "gsv", root / "voice")
+    render(project)
+    studio = start_studio(project)
+    yield studio
+    stop_studio(studio)
+
+
 def _chromium() -> tuple[str, str]:
     binary = shutil.which("chromium") or shutil.which("chromium-browser")
     driver = shutil.which("chromedriver")
@@ -237,3 +265,47 @@ def browser(tmp_path_factory):
     chrome.set_page_load_timeout(120)
     yield chrome
     chrome.quit()
+
+
+def open_page(browser, studio: RunningStudio) -> None:
+    """Load the studio page and wait until its first chapter is shown."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(studio.url)
+    WebDriverWait(browser, PAGE_WAIT_S).until(
+        lambda b: b.execute_script("return document.body.dataset.ready === 'true'"))
+
+
+def line_row(browser, label: str):
+    """Open the line's chapter in the page and return the line's row."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    chapter = label.split(".")[0]
+    browser.find_element(By.CSS_SELECTOR, f'.chapter-link[data-chapter="{chapter}"]').click()
+    return WebDriverWait(browser, PAGE_WAIT_S).until(
+        lambda b: b.find_element(By.CSS_SELECTOR, f'.line[data-label="{label}"]'))
+
+
+def wait_page_job(browser, description: str) -> None:
+    """Until the page's job status (fed by server-sent events) says the described job is done."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def finished(b) -> bool:
+        status = b.find_element(By.ID, "job-status")
+        assert status.get_attribute("data-state") != "failed", status.text
+        return description in status.text and status.get_attribute("data-state") == "done"
+
+    WebDriverWait(browser, JOB_TIMEOUT_S).until(finished)
+
+
+def played(browser, label: str) -> None:
+    """Until the page's audio element plays the line and its currentTime advances."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    player = "return document.getElementById('player')"
+    WebDriverWait(browser, PAGE_WAIT_S).until(lambda b: f"/audio/{label}.wav" in b.execute_script(f"{player}.currentSrc")
+                                              and b.execute_script(f"{player}.currentTime") > 0.05)
+    first = browser.execute_script(f"{player}.currentTime")
+    WebDriverWait(browser, PAGE_WAIT_S).until(lambda b: b.execute_script(f"{player}.currentTime") > first)

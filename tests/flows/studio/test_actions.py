@@ -4,61 +4,29 @@ from __future__ import annotations
 import hashlib
 import json
 
-from tests.flows.studio.conftest import HOSTILE_LABEL, cache_entries, mp3_bytes, render
+from tests.flows.studio.conftest import (HOSTILE_LABEL, cache_entries, line_row, mp3_bytes, open_page, played,
+                                        render, wait_page_job)
 
 WAIT_S = 300
 
 
-def _open(browser, studio) -> None:
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    browser.get(studio.url)
-    WebDriverWait(browser, WAIT_S).until(lambda b: b.execute_script("return document.body.dataset.ready === 'true'"))
-
-
-def _row(browser, label: str):
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    chapter = label.split(".")[0]
-    browser.find_element(By.CSS_SELECTOR, f'.chapter-link[data-chapter="{chapter}"]').click()
-    return WebDriverWait(browser, WAIT_S).until(lambda b: b.find_element(By.CSS_SELECTOR, f'.line[data-label="{label}"]'))
-
-
-def _wait_done(browser, description: str) -> None:
-    """Until the page's job status (fed by server-sent events) says the job is done."""
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    def finished(b) -> bool:
-        status = b.find_element(By.ID, "job-status")
-        assert status.get_attribute("data-state") != "failed", status.text
-        return description in status.text and status.get_attribute("data-state") == "done"
-
-    WebDriverWait(browser, WAIT_S).until(finished)
-
-
 def test_new_take_adds_one_cache_entry_and_changes_only_its_chapter(fake_studio, browser):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
     project = fake_studio.project
     entries, mp3s = cache_entries(project), mp3_bytes(project)
-    _open(browser, fake_studio)
-    row = _row(browser, "2.0.0")
+    open_page(browser, fake_studio)
+    row = line_row(browser, "2.0.0")
     row.click()
     row.find_element(By.CSS_SELECTOR, "button.retake").click()
-    _wait_done(browser, "new take of 2.0.0")
+    wait_page_job(browser, "new take of 2.0.0")
 
     assert len(cache_entries(project) - entries) == 1 and entries <= cache_entries(project)
     after = mp3_bytes(project)
     assert after.keys() == mp3s.keys()
     changed = [name for name in mp3s if after[name] != mp3s[name]]
     assert changed == [name for name in mp3s if name.startswith("02-")]  # files start with the chapter number
-    # the new take is what plays once it is ready
-    player = "return document.getElementById('player')"
-    WebDriverWait(browser, WAIT_S).until(lambda b: "/audio/2.0.0.wav" in b.execute_script(f"{player}.currentSrc")
-                                         and b.execute_script(f"{player}.currentTime") > 0)
+    played(browser, "2.0.0")                                 # the new take plays once it is ready
     line = next(x for x in fake_studio.get("/api/chapter/2")["lines"] if x["label"] == "2.0.0")
     assert (line["take"], line["takes"], line["cached"]) == (2, 2, True)
 
@@ -74,7 +42,7 @@ def test_pronunciation_fix_rerenders_exactly_the_count_shown_before(draft_studio
     from selenium.webdriver.support.ui import WebDriverWait
 
     project = draft_studio.project
-    _open(browser, draft_studio)
+    open_page(browser, draft_studio)
     browser.find_element(By.ID, "lex-word").send_keys("长安")
     browser.find_element(By.ID, "lex-pron").send_keys("zhang3 an1")   # differs from the reading the front-end gives
     browser.find_element(By.ID, "lex-preview").click()
@@ -87,7 +55,7 @@ def test_pronunciation_fix_rerenders_exactly_the_count_shown_before(draft_studio
 
     entries = cache_entries(project)
     browser.find_element(By.ID, "lex-apply").click()
-    _wait_done(browser, "lexicon: 长安")
+    wait_page_job(browser, "lexicon: 长安")
     assert len(cache_entries(project) - entries) == int(count)
     assert "长安 zhang3 an1" in (project / "lexicon.txt").read_text(encoding="utf-8")
 
@@ -97,15 +65,15 @@ def test_text_edit_is_an_override_that_survives_a_full_render_and_is_reported(dr
 
     project = draft_studio.project
     book_sha = hashlib.sha256((project / "book.txt").read_bytes()).hexdigest()
-    _open(browser, draft_studio)
-    row = _row(browser, "2.0.2")
+    open_page(browser, draft_studio)
+    row = line_row(browser, "2.0.2")
     row.click()
     row.find_element(By.CSS_SELECTOR, "button.edit").click()
     area = row.find_element(By.CSS_SELECTOR, "textarea.edit-text")
     area.clear()
     area.send_keys("Chen smiled at the quiet sea.")
     row.find_element(By.CSS_SELECTOR, "button.save-text").click()
-    _wait_done(browser, "edited text of 2.0.2")
+    wait_page_job(browser, "edited text of 2.0.2")
 
     overrides = json.loads((project / "overrides.json").read_text(encoding="utf-8"))
     assert overrides["2.0.2"] == {"original": "Chen smiled at the sea.", "text": "Chen smiled at the quiet sea."}

@@ -5,16 +5,9 @@ import json
 
 import pytest
 
-from tests.flows.studio.conftest import HOSTILE_EDIT, HOSTILE_LABEL, HOSTILE_TITLE
+from tests.flows.studio.conftest import HOSTILE_EDIT, HOSTILE_LABEL, HOSTILE_TITLE, open_page, played
 
 WAIT_S = 120
-
-
-def _open(browser, studio) -> None:
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    browser.get(studio.url)
-    WebDriverWait(browser, WAIT_S).until(lambda b: b.execute_script("return document.body.dataset.ready === 'true'"))
 
 
 def _open_chapter(browser, index: int) -> None:
@@ -43,24 +36,19 @@ def test_page_lists_chapters_and_lines_with_normalised_text_phones_and_takes(dra
 
 def test_a_sentence_plays_in_the_browser(draft_studio, browser):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
-    _open(browser, draft_studio)
+    open_page(browser, draft_studio)
     row = browser.find_element(By.CSS_SELECTOR, '.line[data-label="0.0.0"]')
     row.click()
     row.find_element(By.CSS_SELECTOR, "button.play").click()
-    player = "return document.getElementById('player')"
-    WebDriverWait(browser, WAIT_S).until(lambda b: b.execute_script(f"{player}.currentTime") > 0.1)
-    first = browser.execute_script(f"{player}.currentTime")
-    WebDriverWait(browser, WAIT_S).until(lambda b: b.execute_script(f"{player}.currentTime") > first)
-    assert "/audio/0.0.0.wav" in browser.execute_script(f"{player}.currentSrc")
-    assert browser.execute_script(f"{player}.duration") > 1.0
+    played(browser, "0.0.0")
+    assert browser.execute_script("return document.getElementById('player').duration") > 1.0
 
 
 def test_hostile_book_text_stays_inert(draft_studio, browser):
     from selenium.webdriver.common.by import By
 
-    _open(browser, draft_studio)
+    open_page(browser, draft_studio)
     _open_chapter(browser, 1)
     texts = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".line .text")]
     assert HOSTILE_EDIT in texts                                   # shown literally, as text

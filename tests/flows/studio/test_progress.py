@@ -1,14 +1,11 @@
 """A render started in the studio is shown live: stage totals and progress, each sentence as it lands, chapters."""
 from __future__ import annotations
 
-from tests.flows.studio.conftest import cache_entries
-
-WAIT_S = 300
+from tests.flows.studio.conftest import cache_entries, open_page, wait_page_job
 
 
 def test_render_progress_reaches_the_page_as_it_happens(fake_studio, browser):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
     project = fake_studio.project
     lines = fake_studio.get("/api/chapter/1")["lines"]
@@ -18,16 +15,9 @@ def test_render_progress_reaches_the_page_as_it_happens(fake_studio, browser):
         mp3.unlink()
     before = cache_entries(project)
 
-    browser.get(fake_studio.url)
-    WebDriverWait(browser, WAIT_S).until(lambda b: b.execute_script("return document.body.dataset.ready === 'true'"))
+    open_page(browser, fake_studio)
     browser.find_element(By.ID, "render-all").click()
-
-    def finished(b) -> bool:
-        status = b.find_element(By.ID, "job-status")
-        assert status.get_attribute("data-state") != "failed", status.text
-        return "render the book" in status.text and status.get_attribute("data-state") == "done"
-
-    WebDriverWait(browser, WAIT_S).until(finished)
+    wait_page_job(browser, "render the book")
     synth = browser.find_element(By.CSS_SELECTOR, '.stage[data-stage="synthesize"]')
     assert synth.get_attribute("data-total") == synth.get_attribute("data-done") == str(len(lines))
     landed = {e.text.split()[0] for e in browser.find_elements(By.CSS_SELECTOR, "#landed li.landed")}
