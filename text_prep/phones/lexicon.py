@@ -159,6 +159,10 @@ class Lexicon:
     def __bool__(self) -> bool:
         return bool(self.zh or self.en)
 
+    def __reduce__(self) -> tuple:
+        """Picklable (read-only views become plain dicts on the way): front-ends run in worker processes."""
+        return (_rebuild_lexicon, (dict(self.zh), dict(self.en)))
+
     def fingerprint(self) -> str:
         """A stable hash of the entries (for cache keys); the empty lexicon has a fixed value."""
         canon = {
@@ -193,3 +197,8 @@ class Lexicon:
         if last < len(text):
             pieces.append(text[last:])
         return pieces
+
+
+def _rebuild_lexicon(zh: dict[str, ZhEntry], en: dict[str, EnEntry]) -> Lexicon:
+    """Unpickle a ``Lexicon`` with read-only views again."""
+    return Lexicon(MappingProxyType(zh), MappingProxyType(en))
