@@ -2,9 +2,11 @@
 
 Usage: .venv/bin/python bench/bench_studio.py [--takes 5] [--sentences 3000] [--json]
 Needs chromium and chromedriver (Debian: apt-get install chromium chromium-driver) and selenium (dev extra).
-Projects are made in bench/out/studio/ and read by the draft voice.
+Projects are made in bench/out/studio/.
 
-1. New take: a small bilingual book is rendered with ``bookvoice render``, a studio is started on it, one take
+1. New take, with the draft voice and with a tiny random GPT-SoVITS voice (the tests' voice: random weights, so
+   the figure is the path's overhead plus a small network's decoding, not a real voice's synthesis time):
+   a small bilingual book is rendered with ``bookvoice render``, a studio is started on it, one take
    warms the engine and the Prefect connection, then ``--takes`` times: click "New take" on a sentence and wait
    for the page's audio element to start playing the new take (the page plays it once its render is done).
    Printed: median and max seconds from the click to the ``playing`` event.
@@ -29,7 +31,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from tests.flows.conftest import write_project  # noqa: E402
-from tests.flows.studio.conftest import BOOK, render, start_studio, stop_studio  # noqa: E402
+from tests.flows.studio.conftest import BOOK, gsv_project, render, start_studio, stop_studio  # noqa: E402
 
 OUT = REPO / "bench" / "out" / "studio"
 CHAPTERS = 30
@@ -74,14 +76,17 @@ def _ready(browser) -> None:
         lambda b: b.execute_script("return document.body.dataset.ready === 'true'"))
 
 
-def new_take_figures(browser, n_takes: int) -> dict:
-    """Seconds from clicking "New take" to the new take playing, warm engine."""
+def new_take_figures(browser, n_takes: int, voice: str) -> dict:
+    """Seconds from clicking "New take" to the new take playing, warm engine (``voice``: draft or tiny-gsv)."""
     from selenium.webdriver.support.ui import WebDriverWait
 
-    project = OUT / "takes"
+    project = OUT / f"takes-{voice}"
     shutil.rmtree(project, ignore_errors=True)
-    write_project(project, None, voice={"engine": "draft", "settings": {}})
-    (project / "book.txt").write_text(BOOK, encoding="utf-8")
+    if voice == "draft":
+        write_project(project, None, voice={"engine": "draft", "settings": {}})
+        (project / "book.txt").write_text(BOOK, encoding="utf-8")
+    else:
+        gsv_project(project, OUT / "tiny-voice")
     render(project)
     studio = start_studio(project)
     try:
@@ -150,16 +155,19 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     browser = _browser()
     try:
-        figures = {"new_take": new_take_figures(browser, args.takes),
+        figures = {"new_take": new_take_figures(browser, args.takes, "draft"),
+                   "new_take_gsv": new_take_figures(browser, args.takes, "tiny-gsv"),
                    "page_load": page_load_figures(browser, args.sentences)}
     finally:
         browser.quit()
     if args.json:
         print(json.dumps(figures, indent=1))
         return
-    take, page = figures["new_take"], figures["page_load"]
-    print(f"new take -> hearing it (draft voice, warm engine): median {take['median_s']} s, "
-          f"max {take['max_s']} s over {take['takes']} takes")
+    page = figures["page_load"]
+    for name, voice in (("new_take", "draft voice"), ("new_take_gsv", "tiny random GPT-SoVITS voice, CPU")):
+        take = figures[name]
+        print(f"new take -> hearing it ({voice}, warm engine): median {take['median_s']} s, "
+              f"max {take['max_s']} s over {take['takes']} takes")
     print(f"{page['sentences']}-sentence book ({page['chapters']} chapters): studio start-up {page['startup_s']} s; "
           f"first page load {page['first_load_s']} s ({page['lines_on_first_page']} lines), "
           f"warm reload {page['warm_load_s']} s; whole-book filter {page['whole_book_filter_s']} s")

@@ -188,9 +188,6 @@ class ProjectView:
         return make_job(_Phones(job.text, job.phones, job.phone_ids), job.context_before, job.context_after,
                         self.engine_fp, seed).key
 
-    def is_edited(self, label: str) -> bool:
-        return label in self.overrides.edits and label not in {e.label for e in self.overrides.stale(self.book)}
-
     def matches(self, line: PlannedLine, kind: str) -> bool:
         """Whether a line passes a filter (``FILTERS``)."""
         if kind == "flagged":
