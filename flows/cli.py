@@ -103,15 +103,25 @@ def _parse_chapters(spec: Optional[str]) -> Optional[tuple[int, ...]]:
 
 
 def _run_render(project: Path, force: list[str] | None, quiet: bool, chapters: Optional[tuple[int, ...]] = None,
-                farm: bool = False) -> dict:
+                farm: bool = False, formats: Optional[tuple[str, ...]] = None, library: Optional[Path] = None) -> dict:
     """Run the render pipeline, with Rich progress unless quiet."""
     from flows.pipeline import progress
     from flows.pipeline.render import run_render
 
+    delivery = {"formats": formats, "library": library}
     if quiet:
-        return run_render(project, force=force or (), chapters=chapters, farm=farm)
+        return run_render(project, force=force or (), chapters=chapters, farm=farm, **delivery)
     with progress.RichProgress() as bars:
-        return run_render(project, force=force or (), chapters=chapters, farm=farm, sink=bars)
+        return run_render(project, force=force or (), chapters=chapters, farm=farm, sink=bars, **delivery)
+
+
+def _parse_formats(values: list[str]) -> Optional[tuple[str, ...]]:
+    from flows.delivery.formats import parse_formats
+
+    try:
+        return parse_formats(values) if values else None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--format") from exc
 
 
 def _echo_totals(totals: dict, project: Path) -> None:
@@ -125,9 +135,14 @@ def render(
     chapters: Optional[str] = _chapters_option(),
     farm: bool = typer.Option(False, "--farm", help="shard synthesis across `bookvoice worker` processes"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bars"),
+    formats: list[str] = typer.Option([], "--format", help="deliver these formats this run: mp3, m4b, srt, vtt, "
+                                      "epub3 (repeat or comma-separate; default: the project's output formats)"),
+    library: Optional[Path] = typer.Option(None, "--library", help="also lay the book out in LIBRARY/Author/Title/ "
+                                           "for Audiobookshelf or Plex"),
 ) -> None:
-    """Render every chapter to MP3, reusing cached sentences (resumes after a crash)."""
-    _echo_totals(_run_render(project, None, quiet, _parse_chapters(chapters), farm), project)
+    """Render every chapter to MP3 (and the chosen delivery formats), reusing cached sentences."""
+    _echo_totals(_run_render(project, None, quiet, _parse_chapters(chapters), farm, _parse_formats(formats), library),
+                 project)
 
 
 @app.command()

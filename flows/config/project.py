@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flows.delivery.formats import DEFAULT_FORMATS, parse_formats
 from flows.errors import ProjectError
 
 PROJECT_FILE = "project.toml"
@@ -89,6 +90,14 @@ class OutputConfig:
 
 
 @dataclass(frozen=True)
+class DeliveryConfig:
+    """What a render delivers besides the chapter MP3s (``[output] formats``), and an optional library folder."""
+
+    formats: tuple[str, ...] = DEFAULT_FORMATS
+    library: Path | None = None             # ``[output] library``: also lay the book out as <library>/Author/Title
+
+
+@dataclass(frozen=True)
 class Project:
     """Everything a render needs to know about one project folder."""
 
@@ -108,6 +117,7 @@ class Project:
     skip_kinds: tuple[str, ...] = ("front", "back")
     pauses: PauseConfig = field(default_factory=PauseConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
+    delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
 
     @property
     def config_path(self) -> Path:
@@ -282,12 +292,23 @@ def load_project(root: Path) -> Project:
             room_tone_db=output.num("room_tone_db", OutputConfig.room_tone_db, -90.0, -60.0),
             max_part_minutes=output.num("max_part_minutes", OutputConfig.max_part_minutes, 0.1, MAX_PART_MINUTES),
         ),
+        delivery=_delivery(path, root, output),
     )
     top.refuse_unknown()
     if profile:
         voice_files, version = _profile_voice(path, root, profile, engine, voice_files, version)
     voice_config = VoiceConfig(engine=engine, files=voice_files, settings_json=json.dumps(settings, sort_keys=True))
     return Project(voice=voice_config, phone_version=version or "v2", **fields)
+
+
+def _delivery(path: Path, root: Path, output: _Table) -> DeliveryConfig:
+    """``[output] formats`` (checked against the known formats) and ``[output] library``."""
+    try:
+        formats = parse_formats(output.str_list("formats", DEFAULT_FORMATS))
+    except ValueError as exc:
+        raise ProjectError(path, f"[output] formats: {exc}") from exc
+    library = output.str("library", "")
+    return DeliveryConfig(formats, resolve_path(root, library) if library else None)
 
 
 def _speed(path: Path, render: _Table) -> SpeedConfig:

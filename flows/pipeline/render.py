@@ -20,7 +20,10 @@ from flows.audio.export import Tags
 from flows.config.overrides import applied_edits
 from flows.config.project import Project
 from flows.pipeline import progress
-from flows.pipeline.chapter import input_hash, write_chapter
+from flows.delivery.book_delivery import deliver_project, delivery_is_current
+from flows.delivery.formats import parse_formats
+from flows.delivery.timings import timings_path
+from flows.pipeline.chapter import input_hash, slug, write_chapter
 from flows.pipeline.plan import ChapterPlan, plan_chapters
 from flows.pipeline.session import LocalSource, SentenceSource, SessionStats, missing_jobs, run_session
 from flows.pipeline.workspace import Workspace, book_author, book_title, inputs_fingerprint, record_rendered_inputs
@@ -44,6 +47,8 @@ class Prepared:
     current: dict[int, ChapterOutput]            # chapters whose files match their inputs
     jobs: list[SentenceJob] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
+    formats: tuple[str, ...] | None = None      # this run's delivery formats (``--format``), else the project's
+    library: Path | None = None                 # this run's library folder (``--library``), else the project's
 
     @property
     def to_assemble(self) -> list[ChapterPlan]:
@@ -80,7 +85,8 @@ def prepare(workspace: Workspace, force: Sequence[str] = ()) -> Prepared:
             if line.label in hit:
                 cache.evict(line.job.key)
         manifest = ChapterManifest.load(project.state_dir, plan.index)
-        if not hit and manifest is not None and manifest.is_current(wanted[plan.index], project.out_dir):
+        if (not hit and manifest is not None and manifest.is_current(wanted[plan.index], project.out_dir)
+                and timings_path(project.state_dir, plan.index).is_file()):
             current[plan.index] = manifest.output
     prepared = Prepared(workspace, plans, wanted, current)
     prepared.jobs = missing_jobs(prepared.to_assemble, cache)
@@ -129,6 +135,7 @@ def execute(prepared: Prepared, source: SentenceSource, assemble: Callable[[Chap
         sink.chapter_done(plan.index, plan.title)
         reports.append(ChapterReport.build(output, len(plan.lines), len(keys & missing)))
     _remove_stale_files(ws.project.out_dir, _kept_files(ws, reports))
+    delivered = deliver_project(**_delivery_args(prepared))
     totals = {"sentences": sum(r.sentences for r in reports), "synthesized": sum(r.synthesized for r in reports),
               "cached": sum(r.cached for r in reports), "seconds": round(time.monotonic() - prepared.started, 2),
               "engine_busy": round(stats.busy_fraction, 3), "synthesis_s": round(stats.wall_s, 2)}
@@ -140,11 +147,26 @@ def execute(prepared: Prepared, source: SentenceSource, assemble: Callable[[Chap
         totals=totals,
         chapters=reports,
         edits=[EditedLine(e.label, e.original, e.text) for e in applied_edits(ws.project.root, ws.book)],
+        files=[_report_path(f, ws.project.out_dir) for f in (*delivered.files, *filter(None, [delivered.library_folder]))],
     )
     write_report(report, ws.project.report_path)
     if len(ws.chapters) == len(_all_selected(ws)):
         record_rendered_inputs(ws.project, inputs_fingerprint(ws.project, ws.engine_fp))
     return totals
+
+
+def _delivery_args(prepared: Prepared) -> dict:
+    """What ``deliver_project`` needs: the book's metadata, every selected chapter, this run's formats."""
+    ws = prepared.workspace
+    title = book_title(ws.book, ws.project)
+    return {"project": ws.project, "book": ws.book, "title": title, "author": book_author(ws.book, ws.project),
+            "stem": slug(title), "chapter_indices": [c.index for c in _all_selected(ws)],
+            "formats": prepared.formats or ws.project.delivery.formats,
+            "library": prepared.library or ws.project.delivery.library}
+
+
+def _report_path(path: Path, out_dir: Path) -> str:
+    return str(path.relative_to(out_dir)) if path.is_relative_to(out_dir) else str(path)
 
 
 def _all_selected(ws: Workspace) -> list:
@@ -186,11 +208,18 @@ def local_source(prepared: Prepared, farm: bool) -> tuple[SentenceSource, Sessio
 
 
 def run_render(project_dir: Path, *, force: Sequence[str] = (), chapters: Sequence[int] | None = None,
-               farm: bool = False, sink: progress.ProgressSink | None = None) -> dict:
-    """Render a project (what ``bookvoice render`` runs); Prefect is started only when there is work."""
+               farm: bool = False, sink: progress.ProgressSink | None = None,
+               formats: Sequence[str] | None = None, library: Path | None = None) -> dict:
+    """Render a project (what ``bookvoice render`` runs); Prefect is started only when there is work.
+
+    ``formats``/``library`` replace the project's ``[output] formats``/``library`` for this run.
+    """
     with progress.reporting(sink or progress.current()):
         prepared = prepare(Workspace.open(Path(project_dir), chapters), force)
-        if prepared.nothing_to_do and prepared.workspace.project.report_path.is_file():
+        prepared.formats = parse_formats(formats) if formats else None
+        prepared.library = library
+        if (prepared.nothing_to_do and prepared.workspace.project.report_path.is_file()
+                and delivery_is_current(**_delivery_args(prepared))):
             totals = {"sentences": sum(len(p.lines) for p in prepared.plans), "synthesized": 0,
                       "cached": sum(len(p.lines) for p in prepared.plans),
                       "seconds": round(time.monotonic() - prepared.started, 2), "engine_busy": 1.0}

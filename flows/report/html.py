@@ -53,6 +53,7 @@ def _run_report(data: Mapping[str, Any]) -> RunReport:
         totals={k: float(v) for k, v in (data.get("totals") or {}).items()},
         chapters=[_chapter(c) for c in data["chapters"]],
         edits=[EditedLine(str(e["id"]), str(e.get("original", "")), str(e["text"])) for e in data.get("edits") or ()],
+        files=[str(f) for f in data.get("files") or ()],
     )
 
 
@@ -104,11 +105,25 @@ def render_report_html(report: RunReport, project_ref: str | None = None) -> str
 </header>
 <main>
 {_edits_section(report.edits)}
+{_files_section(report.files)}
 {chapters}
 </main>
 </body>
 </html>
 """
+
+
+def _files_section(files: list[str]) -> str:
+    """Links to every file the render delivered (MP3s, M4B, subtitles, read-along EPUB, library folder)."""
+    if not files:
+        return ""
+    items = "\n".join(f'<li><a href="{escape(quote(f))}">{escape(f)}</a></li>' for f in files)
+    return f"""<section class="chapter" id="files">
+<h2>Files ({len(files)})</h2>
+<ul class="files">
+{items}
+</ul>
+</section>"""
 
 
 def _edits_section(edits: list[EditedLine]) -> str:

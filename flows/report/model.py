@@ -92,6 +92,7 @@ class RunReport:
     totals: dict
     chapters: list[ChapterReport]
     edits: list[EditedLine] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)     # every delivered file (relative to out/ when inside it)
 
     def to_json(self) -> str:
         data = asdict(self)

@@ -88,3 +88,20 @@ def test_files_of_dropped_formats_are_removed(tone_book, tmp_path):
     assert {p.suffix for p in mp3_only.files} == {".mp3"}
     assert {p.suffix for p in out.iterdir() if p.is_file()} <= {".mp3", ".json", ".html"}
     assert all(p.is_file() for p in mp3_only.files)
+
+
+def test_project_toml_formats_are_checked_where_settings_are(tmp_path):
+    from flows.config.project import load_project
+    from flows.errors import ProjectError
+    from tests.flows.conftest import write_project
+
+    root = write_project(tmp_path / "p", None, output={"formats": ["m4b", "SRT"], "library": "~/Books"})
+    project = load_project(root)
+    assert project.delivery.formats == ("mp3", "m4b", "srt") and project.delivery.library.name == "Books"
+    assert load_project(write_project(tmp_path / "q", None)).delivery.formats == ("mp3",)
+    with pytest.raises(ProjectError, match=r"\[output\] formats: unknown format 'flac'"):
+        load_project(write_project(tmp_path / "r", None, output={"formats": ["flac"]}))
+    with pytest.raises(ProjectError, match="formats"):
+        load_project(write_project(tmp_path / "s", None, output={"formats": "m4b"}))
+    with pytest.raises(ProjectError, match="did you mean 'formats'"):
+        load_project(write_project(tmp_path / "t", None, output={"format": ["m4b"]}))
