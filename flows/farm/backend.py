@@ -190,5 +190,13 @@ def prefect_backend() -> Iterator[str]:
 
     url = api_url()
     quiet_prefect_loggers()
-    with temporary_settings(updates={PREFECT_API_URL: url, PREFECT_LOGGING_LEVEL: "WARNING"}):
-        yield url
+    saved = os.environ.get("PREFECT_API_URL")
+    os.environ["PREFECT_API_URL"] = url      # task processes started inside the block report there too
+    try:
+        with temporary_settings(updates={PREFECT_API_URL: url, PREFECT_LOGGING_LEVEL: "WARNING"}):
+            yield url
+    finally:
+        if saved is None:
+            os.environ.pop("PREFECT_API_URL", None)
+        else:
+            os.environ["PREFECT_API_URL"] = saved

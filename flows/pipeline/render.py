@@ -59,6 +59,21 @@ class Prepared:
         return not self.jobs and not self.to_assemble
 
 
+ASSEMBLY_PROCESSES_MIN_CHAPTERS = 4   # below this, starting worker processes costs more than it saves
+
+
+def assembly_runner(prepared: "Prepared") -> object:
+    """The task runner chapters are exported on: processes for books (no GIL shared with the engine's
+    thread), threads when only a few chapters need it (a rerender pays no process start-up)."""
+    from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+
+    workers = assembly_workers(prepared.workspace.project)
+    if len(prepared.to_assemble) >= ASSEMBLY_PROCESSES_MIN_CHAPTERS and workers > 1 or \
+            len(prepared.to_assemble) >= ASSEMBLY_PROCESSES_MIN_CHAPTERS and prepared.jobs:
+        return ProcessPoolTaskRunner(max_workers=workers)
+    return ThreadPoolTaskRunner(max_workers=workers)
+
+
 def assembly_workers(project: Project) -> int:
     """Chapters assembled at once: the setting, else every core but the one feeding the engine."""
     return project.speed.assembly_workers or max(1, (os.cpu_count() or 1) - 1)
@@ -224,15 +239,13 @@ def run_render(project_dir: Path, *, force: Sequence[str] = (), chapters: Sequen
                       "cached": sum(len(p.lines) for p in prepared.plans),
                       "seconds": round(time.monotonic() - prepared.started, 2), "engine_busy": 1.0}
             return totals
-        from prefect.task_runners import ThreadPoolTaskRunner
-
         from flows.farm.backend import prefect_backend
         from flows.pipeline.flow import render_book
 
         token = uuid.uuid4().hex
         _PREPARED[token] = prepared
         try:
-            runner = ThreadPoolTaskRunner(max_workers=assembly_workers(prepared.workspace.project))
+            runner = assembly_runner(prepared)
             with prefect_backend():
                 return render_book.with_options(task_runner=runner)(
                     str(project_dir), list(force), None if chapters is None else list(chapters), farm, token)
