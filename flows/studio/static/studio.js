@@ -89,6 +89,8 @@ async function openChapter(index, keep) {
     paragraph.append(lineRow(line, i));
   });
   container.replaceChildren(...blocks);
+  container.dataset.chapter = index;
+  container.dataset.version = Number(container.dataset.version || 0) + 1;    // each re-render of the lines
   document.querySelectorAll(".chapter-link").forEach(a => a.classList.toggle("active", a.dataset.chapter === String(index)));
   const again = previous ? state.lines.findIndex(line => line.label === previous.label) : -1;
   state.current = -1;

@@ -48,15 +48,28 @@ HOSTILE_LABEL = "1.0.1"
 GSV_FAST = {"max_retries": 0, "max_tokens_per_phone": 1.0, "budget_slack": 0}   # random weights never say EOS
 
 
-def _bookvoice(args: list[str]) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "XDG_CONFIG_HOME": str(Path(args[-1]) / ".config")}
+def _env(project: Path) -> dict[str, str]:
+    """A CLI subprocess's environment: no user voices (only the project's) and a synthesis lock of its own.
+
+    Session-wide studios start before the per-test private lock is set, and a render elsewhere on this
+    machine must never hold them up (nor they it).
+    """
+    from flows.farm.slots import LOCK_ENV
+
+    return {**os.environ, "PYTHONPATH": str(REPO), "XDG_CONFIG_HOME": str(project / ".config"),
+            LOCK_ENV: str(project.parent / "synthesis")}
+
+
+def _bookvoice(args: list[str], project: Path) -> subprocess.CompletedProcess:
+    """Run the CLI as a user would."""
+    env = _env(project)
     return subprocess.run([sys.executable, "-m", "flows.cli", *args], cwd=REPO, env=env, capture_output=True,
                           text=True, timeout=600)
 
 
 def render(project: Path) -> subprocess.CompletedProcess:
     """``bookvoice render -q PROJECT`` as a user runs it; fails the test on a non-zero exit."""
-    done = _bookvoice(["render", "-q", str(project)])
+    done = _bookvoice(["render", "-q", str(project)], project)
     assert done.returncode == 0, done.stderr
     return done
 
@@ -89,7 +102,7 @@ def gsv_project(root: Path, voice_dir: Path) -> Path:
     (project / "book.txt").write_text(BOOK, encoding="utf-8")
     added = _bookvoice(["voice", "add", "tiny", "--gpt", str(tiny.gpt), "--sovits", str(tiny.sovits), "--ref",
                         str(tiny.reference), "--ref-text", tiny.reference_text, "--hubert", str(tiny.hubert_dir),
-                        "--bert", str(tiny.bert_dir), "--project", str(project)])
+                        "--bert", str(tiny.bert_dir), "--project", str(project)], project)
     assert added.returncode == 0, added.stderr
     return project
 
@@ -167,7 +180,7 @@ class RunningStudio:
 def start_studio(project: Path, host: str = "127.0.0.1") -> RunningStudio:
     """Start ``bookvoice studio`` on a free port and wait for its health URL to answer."""
     port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(REPO), "XDG_CONFIG_HOME": str(project / ".config")}   # no user voices
+    env = _env(project)
     proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "studio", str(project), "--port", str(port),
                              "--host", host], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True)
@@ -282,9 +295,11 @@ def line_row(browser, label: str):
     from selenium.webdriver.support.ui import WebDriverWait
 
     chapter = label.split(".")[0]
+    version = "return document.getElementById('lines').dataset.version"
+    before = browser.execute_script(version)
     browser.find_element(By.CSS_SELECTOR, f'.chapter-link[data-chapter="{chapter}"]').click()
-    return WebDriverWait(browser, PAGE_WAIT_S).until(
-        lambda b: b.find_element(By.CSS_SELECTOR, f'.line[data-label="{label}"]'))
+    WebDriverWait(browser, PAGE_WAIT_S).until(lambda b: b.execute_script(version) != before)   # rows rebuilt
+    return browser.find_element(By.CSS_SELECTOR, f'.line[data-label="{label}"]')
 
 
 def wait_page_job(browser, description: str) -> None:

@@ -5,18 +5,8 @@ import json
 
 import pytest
 
-from tests.flows.studio.conftest import HOSTILE_EDIT, HOSTILE_LABEL, HOSTILE_TITLE, open_page, played
+from tests.flows.studio.conftest import HOSTILE_EDIT, HOSTILE_LABEL, HOSTILE_TITLE, line_row, open_page, played
 
-WAIT_S = 120
-
-
-def _open_chapter(browser, index: int) -> None:
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    browser.find_element(By.CSS_SELECTOR, f'.chapter-link[data-chapter="{index}"]').click()
-    WebDriverWait(browser, WAIT_S).until(
-        lambda b: b.find_elements(By.CSS_SELECTOR, f'.line[data-label^="{index}."]'))
 
 
 def test_page_lists_chapters_and_lines_with_normalised_text_phones_and_takes(draft_studio):
@@ -49,7 +39,7 @@ def test_hostile_book_text_stays_inert(draft_studio, browser):
     from selenium.webdriver.common.by import By
 
     open_page(browser, draft_studio)
-    _open_chapter(browser, 1)
+    line_row(browser, "1.0.0")                               # opens chapter 1
     texts = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".line .text")]
     assert HOSTILE_EDIT in texts                                   # shown literally, as text
     assert "Click [there](javascript:window.__pwned=3) now." in texts
