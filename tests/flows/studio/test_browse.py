@@ -8,7 +8,6 @@ import pytest
 from tests.flows.studio.conftest import HOSTILE_EDIT, HOSTILE_LABEL, HOSTILE_TITLE, line_row, open_page, played
 
 
-
 def test_page_lists_chapters_and_lines_with_normalised_text_phones_and_takes(draft_studio):
     book = draft_studio.get("/api/book")
     assert [c["index"] for c in book["chapters"]] == [0, 1, 2]
