@@ -65,7 +65,7 @@ def test_a_worker_killed_mid_shard_loses_nothing_and_no_sentence_is_synthesised_
     project, log, ready = _project(tmp_path / "farm"), tmp_path / "farm.log", tmp_path / "worker-a.ready"
     worker_a = _cli(["worker", "--device", "cpu"], _env(farm_server, log, **{BLOCK_AFTER_ENV: "2",
                                                                               READY_ENV: str(ready)}))
-    worker_b = None
+    worker_b = render = None
     try:
         render = _cli(["render", "--farm", "-q", str(project)], _env(farm_server, log))
         _wait_for(ready, worker_a)                  # worker A has cached 2 sentences of its shard and hangs
@@ -77,9 +77,9 @@ def test_a_worker_killed_mid_shard_loses_nothing_and_no_sentence_is_synthesised_
         out, err = render.communicate(timeout=WAIT_S)
         assert render.returncode == 0, err
     finally:
-        _stop(worker_a)
-        if worker_b is not None:
-            _stop(worker_b)
+        for proc in (render, worker_a, worker_b):
+            if proc is not None:
+                _stop(proc)
 
     written = Counter(synthesized_keys(log))
     assert set(written) == set(synthesized_keys(tmp_path / "reference.log"))
@@ -162,11 +162,12 @@ def test_two_workers_render_a_gpt_sovits_book_and_the_draft_demo_like_one_proces
     try:
         for project in (farm, draft_farm):
             render = _cli(["render", "--farm", "-q", str(project)], env)
+            workers.append(render)                     # stopped below even when it times out
             out, err = render.communicate(timeout=WAIT_S)
             assert render.returncode == 0, err
     finally:
-        for worker in workers:
-            _stop(worker)
+        for proc in workers:
+            _stop(proc)
     # GPT-SoVITS in fp32: the farm's MP3s are byte-identical to the single process's
     files = sorted(p.name for p in (single / "out").glob("*.mp3"))
     assert len(files) == 3 and files == sorted(p.name for p in (farm / "out").glob("*.mp3"))
