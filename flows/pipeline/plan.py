@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -14,7 +13,6 @@ from text_prep.book import CONTEXT_SENTENCES, Chapter
 from flows.store.fsio import atomic_write_text
 from tts_engine.engine import SentenceJob, TextSegment
 
-log = logging.getLogger(__name__)
 PLANS_DIR = "plans"
 
 PAUSE_TITLE, PAUSE_SENTENCE, PAUSE_PARAGRAPH, PAUSE_END = "title", "sentence", "paragraph", "end"

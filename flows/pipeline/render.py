@@ -68,8 +68,7 @@ def assembly_runner(prepared: "Prepared") -> object:
     from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
     workers = assembly_workers(prepared.workspace.project)
-    if len(prepared.to_assemble) >= ASSEMBLY_PROCESSES_MIN_CHAPTERS and workers > 1 or \
-            len(prepared.to_assemble) >= ASSEMBLY_PROCESSES_MIN_CHAPTERS and prepared.jobs:
+    if len(prepared.to_assemble) >= ASSEMBLY_PROCESSES_MIN_CHAPTERS and (workers > 1 or prepared.jobs):
         return ProcessPoolTaskRunner(max_workers=workers)
     return ThreadPoolTaskRunner(max_workers=workers)
 
@@ -141,10 +140,10 @@ def execute(prepared: Prepared, source: SentenceSource, assemble: Callable[[Chap
     missing = {job.key for job in prepared.jobs}
     reports = []
     for plan in prepared.plans:
-        keys = {line.job.key for line in plan.lines}
         if plan.index in prepared.current:
             reports.append(ChapterReport.build(prepared.current[plan.index], len(plan.lines), 0))
             continue
+        keys = {line.job.key for line in plan.lines}
         output = futures[plan.index].result()
         sink.advanced(progress.ASSEMBLE)
         sink.chapter_done(plan.index, plan.title)
@@ -165,7 +164,7 @@ def execute(prepared: Prepared, source: SentenceSource, assemble: Callable[[Chap
         files=[_report_path(f, ws.project.out_dir) for f in (*delivered.files, *filter(None, [delivered.library_folder]))],
     )
     write_report(report, ws.project.report_path)
-    if len(ws.chapters) == len(_all_selected(ws)):
+    if len(ws.chapters) == len(ws.selectable):
         record_rendered_inputs(ws.project, inputs_fingerprint(ws.project, ws.engine_fp))
     return totals
 
@@ -175,7 +174,7 @@ def _delivery_args(prepared: Prepared) -> dict:
     ws = prepared.workspace
     title = book_title(ws.book, ws.project)
     return {"project": ws.project, "book": ws.book, "title": title, "author": book_author(ws.book, ws.project),
-            "stem": slug(title), "chapter_indices": [c.index for c in _all_selected(ws)],
+            "stem": slug(title), "chapter_indices": [c.index for c in ws.selectable],
             "formats": prepared.formats or ws.project.delivery.formats,
             "library": prepared.library or ws.project.delivery.library}
 
@@ -184,17 +183,11 @@ def _report_path(path: Path, out_dir: Path) -> str:
     return str(path.relative_to(out_dir)) if path.is_relative_to(out_dir) else str(path)
 
 
-def _all_selected(ws: Workspace) -> list:
-    from flows.pipeline.workspace import selected_chapters
-
-    return selected_chapters(ws.book, ws.project)
-
-
 def _kept_files(ws: Workspace, reports: list[ChapterReport]) -> set[str]:
     """Files of this render's chapters plus, when only some chapters were asked for, every other chapter's."""
     keep = {p.file for r in reports for p in (r.parts or [r])}
     rendered = {r.index for r in reports}
-    for chapter in _all_selected(ws):
+    for chapter in ws.selectable:
         if chapter.index not in rendered:
             manifest = ChapterManifest.load(ws.project.state_dir, chapter.index)
             if manifest is not None:

@@ -6,6 +6,7 @@ take it, and chapter files start with it; only the ID3 track number counts the r
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -120,6 +121,11 @@ class Workspace:
             raise ProjectError(project.book, f"the book has no chapters to render{wanted}")
         return cls(project, book, frontend, takes, engine, engine_fingerprint(engine, project.voice),
                    SentenceCache(project.cache_dir), chapters)
+
+    @functools.cached_property
+    def selectable(self) -> list[Chapter]:
+        """Every chapter a full render would make (``chapters`` may be fewer: ``--chapters``)."""
+        return selected_chapters(self.book, self.project)
 
     def plan_cache(self) -> "PlanCache":
         """Where this project's chapter plans are remembered, keyed by everything the front-end reads."""
