@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 
 import torch
 
+from tts_engine.kernels import WeightPack, packed_linear
+
 if TYPE_CHECKING:
     from tts_engine.sovits.synthesizer import Synthesizer
 
@@ -125,8 +127,10 @@ def cpu_bf16_gains() -> tuple[float, float]:
 def _probe(casts: dict) -> tuple[float, float]:
     """The timed part of `cpu_bf16_gains`."""
     with torch.inference_mode():
-        def matmul(dtype):
-            return torch.nn.functional.linear(casts[dtype][0], casts[dtype][1])
+        packs = {dtype: WeightPack() for dtype in casts}
+
+        def matmul(dtype):     # the GPT's own kernel: bf16 runs on a packed weight (tts_engine.kernels)
+            return packed_linear(casts[dtype][0], casts[dtype][1], None, packs[dtype])
 
         def conv(dtype):
             return torch.nn.functional.conv1d(casts[dtype][2], casts[dtype][3], padding=PROBE_KERNEL // 2)

@@ -54,6 +54,7 @@ ENGINE_NAME = "gpt-sovits"
 ENGINE_VERSION = "2"      # bump when this engine changes the audio it produces (2: counter-based sampling)
 CPU_SYNC_EVERY = 1        # GPT steps between host looks (automatic): the CPU has no launch queue to keep full
 DEVICE_SYNC_EVERY = 8     # on accelerators a look stalls the queue; rows ending between looks idle < 8 steps
+CPU_WORKER_NICE = 10      # SoVITS threads yield a shared core to the GPT thread (~10:1 under Linux CFS)
 
 
 @dataclass
@@ -220,7 +221,8 @@ class GSVEngine:
 
         workers = self.options.sovits_workers or ((os.cpu_count() or 1) if cpu else 1)
         pipeline = Pipeline(workers=workers, max_group=sovits_batch,
-                            threads=self.options.stage_threads or (1 if cpu else None), device=voice.device)
+                            threads=self.options.stage_threads or (1 if cpu else None), device=voice.device,
+                            worker_nice=CPU_WORKER_NICE if cpu else 0)
         audio = pipeline.run(finished_rows, vocoder.vocode)
         self.times.gpt += pipeline.times.produce
         self.times.sovits += pipeline.times.consume

@@ -7,10 +7,16 @@ on one core while SoVITS decodes earlier sentences on the others. Torch releases
 ops, and its intra-op thread count is per calling thread, so nothing global changes. On CUDA each
 thread issues its work on its own stream (current streams are per thread too), so SoVITS kernels
 overlap the GPT's decode steps instead of queueing behind them.
+
+The producer is the critical path (every sentence waits for its GPT rows), so on a CPU the workers
+may run at a lower priority (`worker_nice`, Linux per-thread niceness): while the GPT decodes, the
+scheduler keeps its core for it and the workers share the rest; when it idles they take every core.
 """
 from __future__ import annotations
 
 import contextlib
+import logging
+import os
 import queue
 import threading
 import time
@@ -23,6 +29,7 @@ In = TypeVar("In")
 Out = TypeVar("Out")
 
 _DONE = object()
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -39,17 +46,19 @@ class Pipeline(Generic[In, Out]):
     `consume` gets up to `max_group` (index, item) pairs at a time, whatever has arrived, and
     returns one output per pair in the same order. `threads` sets each thread's intra-op torch
     threads (None leaves them as they are); on a CUDA `device` each thread gets its own stream.
+    `worker_nice` (0: none) is added to the workers' niceness where the OS allows it per thread.
     The first exception of any thread is re-raised.
     """
 
     def __init__(self, workers: int = 1, max_group: int = 1, threads: int | None = None,
-                 device: torch.device | None = None) -> None:
-        if workers < 1 or max_group < 1:
-            raise ValueError("workers and max_group must be at least 1")
+                 device: torch.device | None = None, worker_nice: int = 0) -> None:
+        if workers < 1 or max_group < 1 or worker_nice < 0:
+            raise ValueError("workers and max_group must be at least 1, worker_nice non-negative")
         self.workers = workers
         self.max_group = max_group
         self.threads = threads
         self.device = device
+        self.worker_nice = worker_nice
         self.times = PipelineTimes()
 
     def run(self, produce: Callable[[], Iterator[tuple[int, In]]],
@@ -76,6 +85,7 @@ class Pipeline(Generic[In, Out]):
 
         def worker() -> None:
             self._set_threads()
+            self._lower_priority()
             with self._own_stream():
                 consume_all()
 
@@ -118,6 +128,16 @@ class Pipeline(Generic[In, Out]):
     def _set_threads(self) -> None:
         if self.threads is not None:
             torch.set_num_threads(self.threads)
+
+    def _lower_priority(self) -> None:
+        """Raise the calling thread's niceness by `worker_nice` (Linux threads are scheduled one by one)."""
+        if not self.worker_nice:
+            return
+        try:
+            tid = threading.get_native_id()
+            os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + self.worker_nice)
+        except (AttributeError, OSError) as exc:   # no per-thread priorities here: workers run as they are
+            log.debug("worker priority unchanged: %s", exc)
 
     def _own_stream(self) -> contextlib.AbstractContextManager:
         """A fresh CUDA stream for the calling thread (ordered after the default stream's work so far)."""

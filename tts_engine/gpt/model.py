@@ -23,6 +23,7 @@ from torch import Tensor, nn
 
 from tts_engine.errors import VoiceFileError
 from tts_engine.gpt.config import LAYER_NORM_EPS, MAX_POSITIONS, GPTConfig
+from tts_engine.kernels import PackedLinear, WeightPack, packed_linear
 from tts_engine.loader import GPT_WEIGHT_PREFIX, GPTCheckpoint, load_weights
 from tts_engine.precision import attention_dtype
 
@@ -82,14 +83,15 @@ class SelfAttention(nn.Module):
         self.n_head, self.head_dim = cfg.n_head, cfg.head_dim
         self.in_proj_weight = nn.Parameter(torch.empty(3 * cfg.hidden_dim, cfg.hidden_dim))
         self.in_proj_bias = nn.Parameter(torch.zeros(3 * cfg.hidden_dim))
-        self.out_proj = nn.Linear(cfg.hidden_dim, cfg.hidden_dim)
+        self.out_proj = PackedLinear(cfg.hidden_dim, cfg.hidden_dim)
+        self.in_proj_pack = WeightPack()
         nn.init.xavier_uniform_(self.in_proj_weight)
 
     def forward(self, x: Tensor, k_cache: Tensor, v_cache: Tensor,
                 rows: Tensor, cols: Tensor, allowed: Tensor) -> Tensor:
         """x (B, S, D); caches (B, H, T_max, Dh) written at [rows, :, cols]; allowed (B, 1, S, T_kv)."""
         B, S, D = x.shape
-        q, k, v = F.linear(x, self.in_proj_weight, self.in_proj_bias).split(D, dim=-1)
+        q, k, v = packed_linear(x, self.in_proj_weight, self.in_proj_bias, self.in_proj_pack).split(D, dim=-1)
         # attention runs in the cache's dtype (a float32 cache under bf16 weights suits CPU kernels)
         k_cache[rows, :, cols] = k.view(B, S, self.n_head, self.head_dim).to(k_cache.dtype)   # (B, S, H, Dh)
         v_cache[rows, :, cols] = v.view(B, S, self.n_head, self.head_dim).to(v_cache.dtype)
@@ -106,8 +108,8 @@ class DecoderLayer(nn.Module):
     def __init__(self, cfg: GPTConfig) -> None:
         super().__init__()
         self.self_attn = SelfAttention(cfg)
-        self.linear1 = nn.Linear(cfg.hidden_dim, cfg.ffn_dim)
-        self.linear2 = nn.Linear(cfg.ffn_dim, cfg.hidden_dim)
+        self.linear1 = PackedLinear(cfg.hidden_dim, cfg.ffn_dim)
+        self.linear2 = PackedLinear(cfg.ffn_dim, cfg.hidden_dim)
         self.norm1 = nn.LayerNorm(cfg.hidden_dim, eps=LAYER_NORM_EPS)
         self.norm2 = nn.LayerNorm(cfg.hidden_dim, eps=LAYER_NORM_EPS)
 
@@ -146,13 +148,13 @@ class Text2Semantic(nn.Module):
         super().__init__()
         self.cfg = cfg
         D = cfg.hidden_dim
-        self.bert_proj = nn.Linear(cfg.bert_dim, D)
+        self.bert_proj = PackedLinear(cfg.bert_dim, D)
         self.ar_text_embedding = TokenEmbedding(cfg.phoneme_vocab_size, D)
         self.ar_text_position = SinePositionalEmbedding(D)
         self.ar_audio_embedding = TokenEmbedding(cfg.vocab_size, D)
         self.ar_audio_position = SinePositionalEmbedding(D)
         self.h = LayerStack(cfg)
-        self.ar_predict_layer = nn.Linear(D, cfg.vocab_size, bias=False)
+        self.ar_predict_layer = PackedLinear(D, cfg.vocab_size, bias=False)
 
     @classmethod
     def from_checkpoint(cls, ckpt: GPTCheckpoint, device: torch.device | str = "cpu",
