@@ -79,6 +79,8 @@ def rss_mib() -> float:
 def warm_up() -> None:
     """Import the libraries writing loads lazily, so their code is part of the baseline, not of the peak."""
     import mutagen.id3  # noqa: F401
+    import scipy.ndimage  # noqa: F401
+    import scipy.signal  # noqa: F401
     import soxr  # noqa: F401
 
 
