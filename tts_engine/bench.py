@@ -241,8 +241,8 @@ def run(workload: Workload, device: torch.device, precision: Precision, kit: Pat
             say(f"batch {batch:>3}: {stage} | total {wall:.2f}s = {overall:.2f}x real time | "
                 f"GPT row occupancy {t.extra.get('gpt_occupancy', 1.0):.2f} | "
                 f"load {os.getloadavg()[0]:.2f} | peak mem {peak_memory_mb(device):.0f} MB")
-            say(f"           GPT {tokens / max(t.gpt, 1e-9):.0f} tokens/s, {steps} steps of "
-                f"{1e3 * t.gpt / max(steps, 1):.2f} ms | busy: GPT {t.gpt / wall:.0%}, "
+            say(f"           GPT {tokens / max(t.gpt, 1e-9):.0f} tokens/s, {int(t.extra.get('gpt_streams', 1))} "
+                f"stream(s), {steps} steps of {1e3 * t.gpt / max(steps, 1):.2f} ms | busy: GPT {t.gpt / wall:.0%}, "
                 f"SoVITS {t.sovits / wall:.0%} (summed over workers)")
             best = max(best, (overall, batch))
             figures[batch] = overall

@@ -89,7 +89,8 @@ def test_a_sentence_sounds_the_same_alone_or_in_any_batch(voice, prompt):
     jobs = _jobs()
     base = EngineOptions(guards=GUARDS)
     alone = [list(GSVEngine(voice, prompt, base).synthesize([job]))[0].audio for job in jobs]
-    for speed in (dict(gpt_rows=3, sync_every=1), dict(gpt_rows=2, sync_every=4, chunk=3), dict(gpt_rows=4)):
+    for speed in (dict(gpt_rows=3, sync_every=1), dict(gpt_rows=2, sync_every=4, chunk=3), dict(gpt_rows=4),
+                  dict(gpt_rows=4, gpt_streams=2), dict(gpt_rows=3, gpt_streams=3, sovits_workers=1)):
         together = list(GSVEngine(voice, prompt, EngineOptions(guards=GUARDS, **speed)).synthesize(jobs[::-1]))
         for ref, result in zip(alone[::-1], together):
             assert np.array_equal(ref, result.audio), speed

@@ -1,13 +1,10 @@
 """Packed bf16 linear layers: the same numbers as F.linear, refreshed when the weight changes, fallbacks intact."""
 import copy
-import os
-import threading
 
 import pytest
 import torch
 import torch.nn.functional as F
 
-from tts_engine.batch.pipeline import Pipeline
 from tts_engine.gpt.config import GPTConfig
 from tts_engine.gpt.model import Text2Semantic
 from tts_engine.kernels import PackedLinear, WeightPack, packed_linear
@@ -95,24 +92,3 @@ def test_function_form_matches_the_module_form():
     layer = _layer(7)
     x = torch.randn(2, 64).to(BF16)
     assert torch.equal(packed_linear(x, layer.weight, None, WeightPack()), F.linear(x, layer.weight))
-
-
-@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="no per-thread priorities on this OS")
-def test_pipeline_workers_run_at_lower_priority_than_the_producer():
-    seen: dict[str, int] = {}
-
-    def niceness() -> int:
-        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-
-    def produce():
-        seen["producer"] = niceness()
-        yield 0, "a"
-
-    def consume(items):
-        seen["worker"] = niceness()
-        return items
-
-    base = niceness()
-    assert Pipeline(workers=1, worker_nice=3).run(produce, consume) == {0: "a"}
-    assert seen == {"producer": base, "worker": min(base + 3, 19)}
-    assert niceness() == base

@@ -22,6 +22,7 @@ window (the job's `context_before`/`context_after`, normalised text filled by th
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -55,6 +56,7 @@ ENGINE_VERSION = "2"      # bump when this engine changes the audio it produces 
 CPU_SYNC_EVERY = 1        # GPT steps between host looks (automatic): the CPU has no launch queue to keep full
 DEVICE_SYNC_EVERY = 8     # on accelerators a look stalls the queue; rows ending between looks idle < 8 steps
 CPU_WORKER_NICE = 10      # SoVITS threads yield a shared core to the GPT thread (~10:1 under Linux CFS)
+CPU_ROWS_PER_STREAM = 8   # automatic GPT streams on a CPU: one per this many rows, at most one per core
 
 
 @dataclass
@@ -204,18 +206,24 @@ class GSVEngine:
                                             max_steps=self.options.guards.token_budget(len(job.phone_ids)),
                                             forced_tokens=None if forced is None else forced[k]))
         cpu = voice.device.type == "cpu"
-        scheduler = SemanticScheduler(voice.gpt, self.prompt.gpt_semantic, self.options.sampling,
-                                      rows=self.options.gpt_rows, memory_budget=self._kv_budget(),
-                                      sync_every=self.options.sync_every or (CPU_SYNC_EVERY if cpu else
-                                                                             DEVICE_SYNC_EVERY),
-                                      cuda_graphs=self.options.cuda_graphs)
+        streams = self._streams(len(requests))
+        # one scheduler per GPT stream, sentences dealt round-robin in length order (a fixed split)
+        order = sorted(range(len(requests)), key=lambda i: (int(requests[i].phones.numel()), i))
+        shares = [order[k::streams] for k in range(streams)]
+        schedulers = [SemanticScheduler(voice.gpt, self.prompt.gpt_semantic, self.options.sampling,
+                                        rows=max(1, self.options.gpt_rows // streams),
+                                        memory_budget=self._kv_budget(streams),
+                                        sync_every=self.options.sync_every or (CPU_SYNC_EVERY if cpu else
+                                                                               DEVICE_SYNC_EVERY),
+                                        cuda_graphs=self.options.cuda_graphs) for _ in shares]
         sovits_batch = self.options.sovits_batch or (1 if cpu else 16)
         vocoder = BatchVocoder(voice.synthesizer, self._ge, sovits_batch, self.options.sovits_batch_tokens,
                                self.options.noise_scale, self.options.speed)
         generated: dict[int, Generated] = {}
 
-        def finished_rows() -> Iterator[tuple[int, VocodeItem]]:
-            for index, row in scheduler.iter_finished(requests):
+        def finished_rows(scheduler: SemanticScheduler, share: list[int]) -> Iterator[tuple[int, VocodeItem]]:
+            for k, row in scheduler.iter_finished([requests[i] for i in share]):
+                index = share[k]
                 generated[index] = row
                 yield index, VocodeItem(row.tokens, items[index], seeds[index])
 
@@ -223,21 +231,35 @@ class GSVEngine:
         pipeline = Pipeline(workers=workers, max_group=sovits_batch,
                             threads=self.options.stage_threads or (1 if cpu else None), device=voice.device,
                             worker_nice=CPU_WORKER_NICE if cpu else 0)
-        audio = pipeline.run(finished_rows, vocoder.vocode)
+        producers = [functools.partial(finished_rows, scheduler, share) for scheduler, share in zip(schedulers, shares)]
+        audio = pipeline.run(producers, vocoder.vocode)
         self.times.gpt += pipeline.times.produce
         self.times.sovits += pipeline.times.consume
-        self.times.extra["gpt_occupancy"] = scheduler.stats.occupancy
-        for name in ("decode_steps", "tokens", "slot_steps"):
-            self.times.extra[f"gpt_{name}"] = self.times.extra.get(f"gpt_{name}", 0) + getattr(scheduler.stats, name)
+        stats = [scheduler.stats for scheduler in schedulers]
+        slot_steps = sum(st.slot_steps for st in stats)
+        self.times.extra["gpt_occupancy"] = sum(st.row_steps for st in stats) / slot_steps if slot_steps else 1.0
+        self.times.extra["gpt_streams"] = streams
+        for name, combine in (("decode_steps", max), ("tokens", sum), ("slot_steps", sum)):   # streams run side by side
+            self.times.extra[f"gpt_{name}"] = (self.times.extra.get(f"gpt_{name}", 0)
+                                               + combine(getattr(st, name) for st in stats))
         return [generated[i] for i in range(len(jobs))], [audio[i] for i in range(len(jobs))]
 
-    def _kv_budget(self) -> int | None:
-        """Bytes the KV cache may take on an accelerator (None on the CPU: RAM is not the limit there)."""
+    def _streams(self, n_requests: int) -> int:
+        """GPT decode threads for a round: as set, else on a CPU one per CPU_ROWS_PER_STREAM rows up to the
+        cores (a decode step scales badly across cores, separate streams do not), else one."""
+        streams = self.options.gpt_streams
+        if not streams:
+            cores = os.cpu_count() or 1
+            streams = min(cores, self.options.gpt_rows // CPU_ROWS_PER_STREAM) if self.voice.device.type == "cpu" else 1
+        return max(1, min(streams, self.options.gpt_rows, n_requests))
+
+    def _kv_budget(self, streams: int = 1) -> int | None:
+        """Bytes one stream's KV cache may take on an accelerator (None on the CPU: RAM is not the limit there)."""
         device = self.voice.device
         if device.type != "cuda":
             return None
         free, _total = torch.cuda.mem_get_info(device)
-        return int(free * self.options.kv_memory_fraction)
+        return int(free * self.options.kv_memory_fraction / streams)
 
 
 def _tensor_bytes(tensor: Tensor) -> bytes:

@@ -51,7 +51,8 @@ class AudioOptions:
 class ThroughputOptions:
     """Speed knobs only: the same audio comes out for any value of these."""
 
-    gpt_rows: int = 16                        # live sentences in GPT decoding
+    gpt_rows: int = 16                        # live sentences in GPT decoding (over all GPT streams)
+    gpt_streams: int = 0                      # GPT decode threads sharing those rows (0: automatic, see engine)
     sovits_batch: int = 0                     # sentences per SoVITS call (0: 1 on CPU, 16 on accelerators)
     sovits_batch_tokens: int = MAX_BATCH_TOKENS
     chunk: int = 128                          # sentences per round of BERT -> GPT -> SoVITS
@@ -62,7 +63,7 @@ class ThroughputOptions:
     cuda_graphs: bool = True                  # capture the GPT decode step as a CUDA graph (CUDA only)
 
     def __post_init__(self) -> None:
-        for name in ("sovits_workers", "stage_threads", "sovits_batch", "sync_every"):
+        for name in ("sovits_workers", "stage_threads", "sovits_batch", "sync_every", "gpt_streams"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be non-negative (0 = automatic), got {getattr(self, name)}")
         for name in ("gpt_rows", "sovits_batch_tokens", "chunk"):

@@ -1,10 +1,12 @@
-"""Two-stage overlap: one thread produces finished GPT rows, worker threads vocode them as they arrive.
+"""Two-stage overlap: producer threads yield finished GPT rows, worker threads vocode them as they arrive.
 
 On a CPU the GPT's decode steps are many small ops that scale badly across cores (and collapse when
 another process holds a core), while SoVITS is a few huge convolutions. Running the stages in
-their own threads, each with its own intra-op thread count, keeps every core busy: GPT decoding
-on one core while SoVITS decodes earlier sentences on the others. Torch releases the GIL inside
-ops, and its intra-op thread count is per calling thread, so nothing global changes. On CUDA each
+their own threads keeps every core busy: GPT decoding on one core (or several GPT streams, each
+with its share of the rows, on several) while SoVITS decodes earlier sentences on the others.
+Torch releases the GIL inside ops. Every thread sets the same intra-op thread count (OpenMP's is
+per thread but MKL's is process-wide, and a count that changed mid-run would change the float
+rounding of whatever ran at that moment). On CUDA each
 thread issues its work on its own stream (current streams are per thread too), so SoVITS kernels
 overlap the GPT's decode steps instead of queueing behind them.
 
@@ -21,7 +23,7 @@ import queue
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Generic, Iterator, TypeVar
+from typing import Callable, Generic, Iterator, Sequence, TypeVar
 
 import torch
 
@@ -41,7 +43,7 @@ class PipelineTimes:
 
 
 class Pipeline(Generic[In, Out]):
-    """Runs `produce()` (yielding (index, item)) in one thread and `consume(batch)` in `workers` threads.
+    """Runs each `produce()` (yielding (index, item)) in its own thread and `consume(batch)` in `workers` threads.
 
     `consume` gets up to `max_group` (index, item) pairs at a time, whatever has arrived, and
     returns one output per pair in the same order. `threads` sets each thread's intra-op torch
@@ -61,27 +63,33 @@ class Pipeline(Generic[In, Out]):
         self.worker_nice = worker_nice
         self.times = PipelineTimes()
 
-    def run(self, produce: Callable[[], Iterator[tuple[int, In]]],
+    def run(self, produce: Callable[[], Iterator[tuple[int, In]]] | Sequence[Callable[[], Iterator[tuple[int, In]]]],
             consume: Callable[[list[In]], list[Out]]) -> dict[int, Out]:
-        """Both stages to completion; outputs by index."""
+        """Both stages to completion (one producer, or several, each on its own thread); outputs by index."""
+        producers = [produce] if callable(produce) else list(produce)
         inbox: queue.Queue = queue.Queue()
         results: dict[int, Out] = {}
         errors: list[BaseException] = []
         lock = threading.Lock()
+        running = [len(producers)]
+        start = time.perf_counter()
 
-        def producer() -> None:
+        def producer(source: Callable[[], Iterator[tuple[int, In]]]) -> None:
             self._set_threads()
-            start = time.perf_counter()
             try:
                 with self._own_stream():
-                    for index, item in produce():
+                    for index, item in source():
                         inbox.put((index, item))
             except BaseException as exc:   # handed to the caller below
                 errors.append(exc)
             finally:
-                self.times.produce = time.perf_counter() - start
-                for _ in range(self.workers):
-                    inbox.put(_DONE)
+                with lock:
+                    running[0] -= 1
+                    last = running[0] == 0
+                if last:                   # the workers stop once every producer has finished
+                    self.times.produce = time.perf_counter() - start
+                    for _ in range(self.workers):
+                        inbox.put(_DONE)
 
         def worker() -> None:
             self._set_threads()
@@ -114,7 +122,8 @@ class Pipeline(Generic[In, Out]):
                     self.times.consume += time.perf_counter() - start
                     results.update((index, out) for (index, _), out in zip(group, outputs))
 
-        threads = [threading.Thread(target=producer, name="gsv-gpt", daemon=True)]
+        threads = [threading.Thread(target=producer, args=(source,), name=f"gsv-gpt-{i}", daemon=True)
+                   for i, source in enumerate(producers)]
         threads += [threading.Thread(target=worker, name=f"gsv-sovits-{i}", daemon=True)
                     for i in range(self.workers)]
         for thread in threads:
