@@ -20,7 +20,7 @@ def test_ci_preset_prints_stage_figures_and_overall_last():
     lines = out.getvalue().strip().splitlines()
     assert re.match(r"batch +2: (BERT \S+ \S+ )?GPT [\d.]+s \([\d.]+x\) SoVITS [\d.]+s \([\d.]+x\) \| total [\d.]+s = [\d.]+x "
                     r"real time .*load [\d.]+ \| peak mem \d+ MB", lines[-3])
-    assert re.match(r" +GPT \d+ tokens/s, \d+ steps of [\d.]+ ms \| busy: GPT \d+%, SoVITS \d+%", lines[-2])
+    assert re.match(r" +GPT \d+ tokens/s, \d+ stream\(s\), \d+ steps of [\d.]+ ms \| busy: GPT \d+%, SoVITS \d+%", lines[-2])
     assert lines[-1].startswith(f"overall: {best:.2f}x real time (batch 2, cpu") and best > 0
 
 
