@@ -29,7 +29,11 @@ _NO_ACTIVATION = "none"
 
 
 class WeightPack:
-    """The oneDNN layout of one weight tensor, remade when that tensor changes (new storage or in-place write)."""
+    """The oneDNN layout of one weight tensor, remade when that tensor changes (new storage or in-place write).
+
+    Threads may share a pack (GPT streams share the model): first uses at once may each pack, and any of
+    those equal layouts is kept; the weight itself must not be written while other threads use it.
+    """
 
     _broken = False   # set once if this PyTorch cannot pack: every pack falls back to F.linear
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ from tts_engine.batch import EngineOptions, GSVEngine, GuardOptions
 from tts_engine.batch import engine as engine_module
 from tts_engine.batch.guards import LOOP, NO_EOS
 from tts_engine.engine import Engine, SentenceJob, TextSegment
+from tts_engine.gpt.model import SinePositionalEmbedding
 
 from tests.tts_engine.conftest import REF_PHONES, REF_SEGMENTS
 
@@ -20,6 +22,7 @@ SENTENCES = [   # (phone ids, segments): ragged, zh, en and mixed
      [TextSegment("zh", "我们今天", 8, (2, 2, 2, 2)), TextSegment("en", "go", 4)]),
     ([140, 12, 40, 50, 3, 7], [TextSegment("zh", "天气好", 6, (2, 2, 2))]),
 ]
+SHORT_TABLE = 8   # sinusoid positions left in the GPT's tables to make a round grow them
 GUARDS = GuardOptions(max_tokens_per_phone=2.0, budget_slack=5, max_retries=0)   # short decodes (no EOS here)
 
 
@@ -94,3 +97,33 @@ def test_a_sentence_sounds_the_same_alone_or_in_any_batch(voice, prompt):
         together = list(GSVEngine(voice, prompt, EngineOptions(guards=GUARDS, **speed)).synthesize(jobs[::-1]))
         for ref, result in zip(alone[::-1], together):
             assert np.array_equal(ref, result.audio), speed
+
+
+def test_gpt_streams_share_every_row_and_only_read_the_shared_model(voice, prompt, monkeypatch):
+    """Rows split with nothing lost (5 over 2 streams: 3 + 2); the position tables the round needs are grown
+    before the streams start, never from two decode threads at once (a shorter table could win)."""
+    jobs = _jobs()
+    expected = [r.audio for r in GSVEngine(voice, prompt, EngineOptions(guards=GUARDS)).synthesize(jobs)]
+    rows, grown_on_main = [], []
+
+    class Spy(engine_module.SemanticScheduler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            rows.append(self.rows)
+
+    rebuild = SinePositionalEmbedding.rebuild
+
+    def watched_rebuild(self, n_positions):
+        grown_on_main.append(threading.current_thread() is threading.main_thread())
+        rebuild(self, n_positions)
+
+    monkeypatch.setattr(engine_module, "SemanticScheduler", Spy)
+    monkeypatch.setattr(SinePositionalEmbedding, "rebuild", watched_rebuild)
+    for table in (voice.gpt.ar_text_position, voice.gpt.ar_audio_position):
+        monkeypatch.setattr(table, "pe", table.pe[:SHORT_TABLE])    # too short for this round: it must grow
+    engine = GSVEngine(voice, prompt, EngineOptions(guards=GUARDS, gpt_rows=5, gpt_streams=2))
+    results = list(engine.synthesize(jobs))
+    assert rows == [3, 2] and engine.times.extra["gpt_streams"] == 2
+    assert grown_on_main == [True, True]                              # both tables, once, before decoding
+    for ref, result in zip(expected, results):
+        assert np.array_equal(ref, result.audio)

@@ -34,6 +34,52 @@ def test_a_failing_producer_is_raised_after_the_others_finish():
         Pipeline(workers=1).run([good, bad], lambda items: items)
 
 
+def _join_thread(name: str) -> None:
+    """Wait for the pipeline thread of that name to end (it has already started, or ended)."""
+    for thread in threading.enumerate():
+        if thread.name == name:
+            thread.join(timeout=30)
+
+
+def test_after_a_producer_fails_the_other_producers_take_no_further_item():
+    pulled: list[int] = []
+
+    def bad():
+        raise ValueError("broken row")
+        yield  # pragma: no cover  (a generator that fails at once)
+
+    def good():
+        _join_thread("gsv-gpt-0")                # the failure is recorded before this producer starts
+        for k in range(100):
+            pulled.append(k)
+            yield k, k
+
+    with pytest.raises(ValueError, match="broken row"):
+        Pipeline(workers=1).run([bad, good], lambda items: items)
+    assert pulled == [0]                         # no decoding beyond the item in hand for a lost round
+
+
+def test_after_a_worker_fails_the_producer_takes_no_further_item():
+    pulled: list[int] = []
+    consuming = threading.Event()
+
+    def produce():
+        for k in range(100):
+            if k == 1:
+                assert consuming.wait(timeout=30)
+                _join_thread("gsv-sovits-0")     # the only worker has failed on item 0
+            pulled.append(k)
+            yield k, k
+
+    def consume(items):
+        consuming.set()
+        raise RuntimeError("vocoder failed")
+
+    with pytest.raises(RuntimeError, match="vocoder failed"):
+        Pipeline(workers=1).run(produce, consume)
+    assert pulled == [0, 1]
+
+
 @pytest.mark.skipif(not hasattr(os, "setpriority"), reason="no per-thread priorities on this OS")
 def test_pipeline_workers_run_at_lower_priority_than_the_producer():
     seen: dict[str, int] = {}

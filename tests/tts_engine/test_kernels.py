@@ -1,5 +1,6 @@
 """Packed bf16 linear layers: the same numbers as F.linear, refreshed when the weight changes, fallbacks intact."""
 import copy
+import threading
 
 import pytest
 import torch
@@ -92,3 +93,25 @@ def test_function_form_matches_the_module_form():
     layer = _layer(7)
     x = torch.randn(2, 64).to(BF16)
     assert torch.equal(packed_linear(x, layer.weight, None, WeightPack()), F.linear(x, layer.weight))
+
+
+def test_threads_sharing_a_layer_get_the_serial_results_from_its_first_use_on():
+    layer, n_threads = _layer(9), 4                  # GPT streams share one model and its packs
+    twin = copy.deepcopy(layer)                      # its own pack, used from this thread only
+    inputs = [torch.randn(rows, 64).to(BF16) for rows in range(1, n_threads + 1)]
+    start, outputs = threading.Barrier(n_threads), [None] * n_threads
+
+    def decode(k: int) -> None:
+        start.wait(timeout=30)                       # first use (the packing) at once in every thread
+        with torch.inference_mode():
+            outputs[k] = [layer(inputs[k]) for _ in range(3)]
+
+    threads = [threading.Thread(target=decode, args=(k,)) for k in range(n_threads)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with torch.inference_mode():
+        for x, results in zip(inputs, outputs):
+            assert results is not None and all(torch.equal(y, twin(x)) for y in results)
+    assert layer.pack._packed is not None

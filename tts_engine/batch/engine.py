@@ -210,12 +210,14 @@ class GSVEngine:
         # one scheduler per GPT stream, sentences dealt round-robin in length order (a fixed split)
         order = sorted(range(len(requests)), key=lambda i: (int(requests[i].phones.numel()), i))
         shares = [order[k::streams] for k in range(streams)]
+        rows, spare = divmod(self.options.gpt_rows, streams)       # streams <= gpt_rows: every stream gets a row
+        budget = self._kv_budget(streams)
         schedulers = [SemanticScheduler(voice.gpt, self.prompt.gpt_semantic, self.options.sampling,
-                                        rows=max(1, self.options.gpt_rows // streams),
-                                        memory_budget=self._kv_budget(streams),
+                                        rows=rows + (k < spare), memory_budget=budget,
                                         sync_every=self.options.sync_every or (CPU_SYNC_EVERY if cpu else
                                                                                DEVICE_SYNC_EVERY),
-                                        cuda_graphs=self.options.cuda_graphs) for _ in shares]
+                                        cuda_graphs=self.options.cuda_graphs) for k in range(streams)]
+        schedulers[0].prepare(requests)   # the streams share the model: grow it here, they only read it
         sovits_batch = self.options.sovits_batch or (1 if cpu else 16)
         vocoder = BatchVocoder(voice.synthesizer, self._ge, sovits_batch, self.options.sovits_batch_tokens,
                                self.options.noise_scale, self.options.speed)

@@ -2,9 +2,9 @@
 
 `AudioOptions` (sampling, speaking speed, noise, BERT text context, guards) changes what a sentence
 sounds like and belongs in cache keys (`EngineOptions.audio`, `GSVEngine.fingerprint`).
-`ThroughputOptions` (GPT rows, chunking, SoVITS batching and workers, host sync interval, CUDA graphs)
-changes how fast the same audio comes out and never enters a fingerprint: a sentence's tokens do
-not depend on its batch, slot or sync interval, and its audio does not depend on the SoVITS batch
+`ThroughputOptions` (GPT rows and streams, chunking, SoVITS batching and workers, host sync interval, CUDA
+graphs) changes how fast the same audio comes out and never enters a fingerprint: a sentence's tokens do
+not depend on its batch, slot, GPT stream or sync interval, and its audio does not depend on the SoVITS batch
 it lands in beyond float rounding (exact on the CPU, where SoVITS renders one sentence per call).
 The precision is the voice's (`Voice.dtype`, `Precision`), which the fingerprint hashes separately.
 
@@ -57,7 +57,7 @@ class ThroughputOptions:
     sovits_batch_tokens: int = MAX_BATCH_TOKENS
     chunk: int = 128                          # sentences per round of BERT -> GPT -> SoVITS
     kv_memory_fraction: float = 0.5           # of free accelerator memory the KV cache may take
-    sovits_workers: int = 0                   # SoVITS threads beside the GPT thread (0: one per core on CPU, else 1)
+    sovits_workers: int = 0                   # SoVITS threads beside the GPT stream(s) (0: one per core on CPU, else 1)
     stage_threads: int = 0                    # intra-op threads per stage thread (0: 1 on CPU, torch's default else)
     sync_every: int = 0                       # GPT steps between host looks at the batch (0: 1 on CPU, 8 on CUDA)
     cuda_graphs: bool = True                  # capture the GPT decode step as a CUDA graph (CUDA only)

@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class PipelineTimes:
-    """Wall seconds of the producer thread and busy seconds summed over the workers."""
+    """Wall seconds of the producers (start to the last one's end) and busy seconds summed over the workers."""
 
     produce: float = 0.0
     consume: float = 0.0
@@ -49,7 +49,8 @@ class Pipeline(Generic[In, Out]):
     returns one output per pair in the same order. `threads` sets each thread's intra-op torch
     threads (None leaves them as they are); on a CUDA `device` each thread gets its own stream.
     `worker_nice` (0: none) is added to the workers' niceness where the OS allows it per thread.
-    The first exception of any thread is re-raised.
+    The first exception of any thread is re-raised once every thread has stopped; after it, producers
+    take no further item and workers consume nothing more (the run's outputs are lost anyway).
     """
 
     def __init__(self, workers: int = 1, max_group: int = 1, threads: int | None = None,
@@ -79,6 +80,8 @@ class Pipeline(Generic[In, Out]):
             try:
                 with self._own_stream():
                     for index, item in source():
+                        if errors:         # another thread failed: produce no further
+                            break
                         inbox.put((index, item))
             except BaseException as exc:   # handed to the caller below
                 errors.append(exc)
@@ -112,6 +115,8 @@ class Pipeline(Generic[In, Out]):
                         inbox.put(_DONE)   # leave it for this worker's next get
                         break
                     group.append(extra)
+                if errors:                 # another thread failed: drain to the end without consuming
+                    continue
                 start = time.perf_counter()
                 try:
                     outputs = consume([item for _, item in group])

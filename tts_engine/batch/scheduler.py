@@ -109,6 +109,17 @@ class SemanticScheduler:
         itemsize = torch.empty(0, dtype=self.kv_dtype).element_size()
         return 2 * cfg.n_layer * cfg.hidden_dim * capacity * itemsize
 
+    def capacity(self, requests: Sequence[SemanticRequest]) -> int:
+        """Cache positions each row gets in a run of `requests`: the longest text, the prompt, the largest budget."""
+        return (max(int(r.phones.numel()) for r in requests) + int(self.prompt.numel())
+                + max(r.step_budget for r in requests))
+
+    def prepare(self, requests: Sequence[SemanticRequest]) -> None:
+        """Grow the model's position tables for a run of `requests` now: call it before several threads decode
+        on one model, whose runs then only read it."""
+        if requests:
+            self.model.ensure_positions(self.capacity(requests))
+
     def run(self, requests: Sequence[SemanticRequest]) -> list[Generated]:
         """Decode every request; results in the order of `requests`."""
         results: list[Generated | None] = [None] * len(requests)
@@ -121,10 +132,8 @@ class SemanticScheduler:
         """Decode every request, yielding (index into requests, result) as rows finish."""
         if not requests:
             return
-        P = int(self.prompt.numel())
-        max_text = max(int(r.phones.numel()) for r in requests)
         max_budget = max(r.step_budget for r in requests)
-        capacity = max_text + P + max_budget
+        capacity = self.capacity(requests)
         n_rows = min(self.rows, len(requests))
         if self.memory_budget is not None:
             n_rows = max(1, min(n_rows, self.memory_budget // self.cache_bytes_per_row(capacity)))
