@@ -285,6 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sync-every", type=int, default=0, help="GPT steps between host looks (0: automatic)")
     parser.add_argument("--no-graphs", action="store_true", help="run the GPT step eagerly on CUDA")
     parser.add_argument("--workers", type=int, default=0, help="SoVITS worker threads (0: automatic)")
+    parser.add_argument("--gpt-streams", type=int, default=0, help="GPT decode threads (0: automatic)")
     args = parser.parse_args(argv)
     workload = PRESETS[args.preset]
     if args.sentences:
@@ -297,7 +298,8 @@ def main(argv: list[str] | None = None) -> int:
         precision = replace(precision, gpt=getattr(torch, args.gpt_dtype))
     if args.vocoder_dtype:
         precision = replace(precision, vocoder=getattr(torch, args.vocoder_dtype))
-    speed = {"sync_every": args.sync_every, "cuda_graphs": not args.no_graphs, "sovits_workers": args.workers}
+    speed = {"sync_every": args.sync_every, "cuda_graphs": not args.no_graphs, "sovits_workers": args.workers,
+             "gpt_streams": args.gpt_streams}
     run(workload, device, precision, args.kit, not args.no_bert, compare=not args.no_compare, speed=speed)
     return 0
 
