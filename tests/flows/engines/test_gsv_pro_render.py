@@ -13,15 +13,11 @@ from pathlib import Path
 
 import pytest
 import tomli_w
-from typer.testing import CliRunner
 
-from flows.cli import app
 from flows.pipeline.render import run_render
 from tests.flows.conftest import REPO
-from tests.flows.engines.test_gsv_render import spy  # noqa: F401  (the same job-recording fixture)
+from tests.flows.engines.conftest import demo_with_profile
 from tests.tiny_voice import TinyVoice, build_tiny_pro_voice
-
-FAST = {"max_retries": 0, "max_tokens_per_phone": 1.0, "budget_slack": 0}
 
 
 @pytest.fixture(scope="module")
@@ -34,22 +30,14 @@ def pro_voice(tmp_path_factory) -> TinyVoice:
 def project(tmp_path, pro_voice, prefect_server, monkeypatch) -> Path:
     """The demo project read by v2Pro voice profile "pro" (added with `bookvoice voice add --project`)."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    root = tmp_path / "demo"
-    shutil.copytree(REPO / "projects" / "demo", root, ignore=shutil.ignore_patterns("out", "cache", ".bookvoice"))
     second = tmp_path / "second.wav"
     shutil.copy(pro_voice.reference, second)
-    added = CliRunner().invoke(app, ["voice", "add", "pro", "--gpt", str(pro_voice.gpt), "--sovits",
-                                     str(pro_voice.sovits), "--ref", str(pro_voice.reference), "--ref", str(second),
-                                     "--ref-text", pro_voice.reference_text, "--sv", str(pro_voice.sv),
-                                     "--project", str(root), "--hubert", str(pro_voice.hubert_dir),
-                                     "--bert", str(pro_voice.bert_dir)])
-    assert added.exit_code == 0, added.output
-    assert "v2Pro, drift guard below" in added.output
+    root, output = demo_with_profile(tmp_path, "pro", [
+        "--gpt", str(pro_voice.gpt), "--sovits", str(pro_voice.sovits), "--ref", str(pro_voice.reference),
+        "--ref", str(second), "--ref-text", pro_voice.reference_text, "--sv", str(pro_voice.sv),
+        "--hubert", str(pro_voice.hubert_dir), "--bert", str(pro_voice.bert_dir)])
+    assert "v2Pro, drift guard below" in output
     assert (root / "voices" / "pro.toml").is_file() and (root / "voices" / "pro.speaker.npz").is_file()
-    config = tomllib.loads((root / "project.toml").read_text(encoding="utf-8"))
-    config["voice"] = {"engine": "gpt-sovits", "profile": "pro", "settings": FAST}
-    config["render"] = {**config.get("render", {}), "device": "cpu"}
-    (root / "project.toml").write_text(tomli_w.dumps(config), encoding="utf-8")
     return root
 
 

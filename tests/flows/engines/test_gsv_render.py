@@ -7,21 +7,17 @@ the reference text conventions, context windows, batched engine, cache, assembly
 from __future__ import annotations
 
 import json
-import shutil
-import tomllib
 import wave
 from pathlib import Path
 
 import pytest
-import tomli_w
 from typer.testing import CliRunner
 
 from flows.cli import app
 from flows.pipeline.render import run_render
 from tests.flows.conftest import REPO
+from tests.flows.engines.conftest import demo_with_profile
 from tests.tiny_voice import TinyVoice, build_tiny_voice
-
-FAST = {"max_retries": 0, "max_tokens_per_phone": 1.0, "budget_slack": 0}
 
 
 @pytest.fixture(scope="module")
@@ -34,41 +30,11 @@ def tiny_voice(tmp_path_factory) -> TinyVoice:
 def project(tmp_path, tiny_voice, prefect_server, monkeypatch) -> Path:
     """The demo project read by voice profile "tiny" (added with `bookvoice voice add --project`)."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))        # no user voices
-    root = tmp_path / "demo"
-    shutil.copytree(REPO / "projects" / "demo", root, ignore=shutil.ignore_patterns("out", "cache", ".bookvoice"))
-    added = CliRunner().invoke(app, ["voice", "add", "tiny", "--gpt", str(tiny_voice.gpt), "--sovits",
-                                     str(tiny_voice.sovits), "--ref", str(tiny_voice.reference), "--ref-text",
-                                     tiny_voice.reference_text, "--project", str(root), "--hubert",
-                                     str(tiny_voice.hubert_dir), "--bert", str(tiny_voice.bert_dir)])
-    assert added.exit_code == 0 and (root / "voices" / "tiny.toml").is_file(), added.output
-    config = tomllib.loads((root / "project.toml").read_text(encoding="utf-8"))
-    config["voice"] = {"engine": "gpt-sovits", "profile": "tiny", "settings": FAST}
-    config["render"] = {**config.get("render", {}), "device": "cpu"}
-    (root / "project.toml").write_text(tomli_w.dumps(config), encoding="utf-8")
+    root, _output = demo_with_profile(tmp_path, "tiny", [
+        "--gpt", str(tiny_voice.gpt), "--sovits", str(tiny_voice.sovits), "--ref", str(tiny_voice.reference),
+        "--ref-text", tiny_voice.reference_text, "--hubert", str(tiny_voice.hubert_dir),
+        "--bert", str(tiny_voice.bert_dir)])
     return root
-
-
-@pytest.fixture
-def spy(monkeypatch):
-    """Records every job the GPT-SoVITS engine synthesises; ``spy.crash_after = n`` makes it fail after n."""
-    from flows.engines.gsv import GSVVoiceEngine
-
-    class Spy:
-        jobs: list = []
-        crash_after: int | None = None
-
-    real = GSVVoiceEngine.synthesize
-
-    def synthesize(self, jobs):
-        for result in real(self, jobs):
-            if Spy.crash_after is not None and len(Spy.jobs) >= Spy.crash_after:
-                raise RuntimeError("simulated crash")
-            Spy.jobs.append(next(job for job in jobs if job.key == result.key))
-            yield result
-
-    Spy.jobs = []
-    monkeypatch.setattr(GSVVoiceEngine, "synthesize", synthesize)
-    return Spy
 
 
 def _mtimes(project: Path) -> dict[str, int]:

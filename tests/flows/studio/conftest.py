@@ -324,3 +324,26 @@ def played(browser, label: str) -> None:
                                               and b.execute_script(f"{player}.currentTime") > 0.05)
     first = browser.execute_script(f"{player}.currentTime")
     WebDriverWait(browser, PAGE_WAIT_S).until(lambda b: b.execute_script(f"{player}.currentTime") > first)
+
+
+def new_take(browser, studio: RunningStudio, label: str) -> tuple[set[str], dict[str, bytes]]:
+    """Ask the page for a new take of the line and wait until its job is done; the cache entries and MP3s before."""
+    from selenium.webdriver.common.by import By
+
+    before = cache_entries(studio.project), mp3_bytes(studio.project)
+    open_page(browser, studio)
+    row = line_row(browser, label)
+    row.click()
+    row.find_element(By.CSS_SELECTOR, "button.retake").click()
+    wait_page_job(browser, f"new take of {label}")
+    return before
+
+
+def assert_one_new_entry_in_one_chapter(project: Path, entries: set[str], mp3s: dict[str, bytes],
+                                        chapter_prefix: str) -> None:
+    """The cache gained exactly one entry, and only the chapter file named with `chapter_prefix` changed."""
+    assert len(cache_entries(project) - entries) == 1 and entries <= cache_entries(project)
+    after = mp3_bytes(project)
+    assert after.keys() == mp3s.keys()
+    assert [name for name in mp3s if after[name] != mp3s[name]] == [name for name in mp3s
+                                                                     if name.startswith(chapter_prefix)]

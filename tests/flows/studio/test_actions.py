@@ -4,28 +4,16 @@ from __future__ import annotations
 import hashlib
 import json
 
-from tests.flows.studio.conftest import (HOSTILE_LABEL, cache_entries, line_row, mp3_bytes, open_page, played,
-                                        render, wait_page_job)
+from tests.flows.studio.conftest import (HOSTILE_LABEL, assert_one_new_entry_in_one_chapter, cache_entries,
+                                        line_row, mp3_bytes, new_take, open_page, played, render, wait_page_job)
 
 WAIT_S = 300
 
 
 def test_new_take_adds_one_cache_entry_and_changes_only_its_chapter(fake_studio, browser):
-    from selenium.webdriver.common.by import By
-
     project = fake_studio.project
-    entries, mp3s = cache_entries(project), mp3_bytes(project)
-    open_page(browser, fake_studio)
-    row = line_row(browser, "2.0.0")
-    row.click()
-    row.find_element(By.CSS_SELECTOR, "button.retake").click()
-    wait_page_job(browser, "new take of 2.0.0")
-
-    assert len(cache_entries(project) - entries) == 1 and entries <= cache_entries(project)
-    after = mp3_bytes(project)
-    assert after.keys() == mp3s.keys()
-    changed = [name for name in mp3s if after[name] != mp3s[name]]
-    assert changed == [name for name in mp3s if name.startswith("02-")]  # files start with the chapter number
+    entries, mp3s = new_take(browser, fake_studio, "2.0.0")
+    assert_one_new_entry_in_one_chapter(project, entries, mp3s, "02-")  # files start with the chapter number
     played(browser, "2.0.0")                                 # the new take plays once it is ready
     line = next(x for x in fake_studio.get("/api/chapter/2")["lines"] if x["label"] == "2.0.0")
     assert (line["take"], line["takes"], line["cached"]) == (2, 2, True)
